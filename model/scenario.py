@@ -1,0 +1,376 @@
+"""The scenario: frozen, validated data that describes one county's approval system.
+
+Every default lives here. A scenario is built from a plain dict (tests do that) or
+from a YAML file by :mod:`model.loader`; either way it passes the same checks:
+unknown keys are refused, numbers are range-checked, and cross-references
+(departments, prerequisites, item lists, arrival shares) are checked with the
+offending field's path, so the loader can point at the file line.
+
+Units are in the field names: ``_wd`` is working days (the departments' clock),
+``_days`` calendar days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from model.distributions import ZERO, Distribution, Fixed
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Stage = Literal[1, 2, 3, 4, "land", "licence"]
+
+#: Stages in lifecycle order. ``land`` items run before land is obtained (land
+#: listing, business registration); ``licence`` items after acceptance.
+STAGE_ORDER: tuple[Stage, ...] = ("land", 1, 2, 3, 4, "licence")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Department(_Frozen):
+    """A government department: a pool of reviewers on the working-day calendar."""
+
+    staff: Annotated[int, Field(ge=0)]
+    """Reviewers, each working on one item at a time."""
+    queue: Literal["fifo", "edf"] = "fifo"
+    """Queue discipline: first come first served, or earliest deadline first."""
+    source: str | None = None
+    """Where the figure comes from."""
+
+
+class Item(_Frozen):
+    """An approval item (审批事项) owned by one department."""
+
+    department: str
+    """Owning department, a key of ``departments``."""
+    stage: Stage
+    """Lifecycle stage: ``land``, 1-4 (the national stages) or ``licence``."""
+    effort_wd: Distribution
+    """Reviewer working days one review holds a reviewer for."""
+    elapsed_days: Distribution = ZERO
+    """Calendar days of expert review or public notice after the review; holds no reviewer."""
+    statutory_limit_wd: NonNegative | None = None
+    """Legal decision limit in working days (excludes elapsed delays)."""
+    committed_limit_wd: NonNegative | None = None
+    """Limit the county has committed to, in working days."""
+    preparation_days: Distribution = ZERO
+    """Calendar days the enterprise needs to prepare the application."""
+    prerequisites: tuple[str, ...] = ()
+    """Items that must be decided before this one is reviewed."""
+    deficiency_probability: Probability = 0.0
+    """Chance that the first submission is deficient and returned."""
+    resubmission_deficiency_probability: Probability | None = None
+    """Chance that a resubmission is deficient again; defaults to the first-round chance."""
+    fix_days: Distribution = ZERO
+    """Calendar days the enterprise needs to fix a returned file."""
+    rework_effort_fraction: Probability = 0.5
+    """Share of the review effort a resubmission needs."""
+    conversion_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
+    """Reviewer working days to turn a simulated opinion into a formal approval."""
+    simulatable: bool = False
+    """May be reviewed before land is obtained under simulated approval (模拟审批)."""
+    tolerable: bool = False
+    """Minor deficiencies may be tolerated under conditional acceptance (容缺受理)."""
+    online_eligible: bool = True
+    """Not on the negative list: may be applied for online."""
+    commitment_eligible: bool = False
+    """On the published list for approval on commitment (承诺制)."""
+    source: str | None = None
+    """Where the figures come from."""
+
+    @property
+    def second_round_deficiency(self) -> float:
+        """Chance a resubmission is deficient."""
+        if self.resubmission_deficiency_probability is None:
+            return self.deficiency_probability
+        return self.resubmission_deficiency_probability
+
+
+class ProjectType(_Frozen):
+    """A kind of project with its share of arrivals and the items it needs."""
+
+    share: Probability
+    """Share of signed projects of this type; shares sum to 1."""
+    items: tuple[str, ...]
+    """Approval items the type needs, keys of ``items``."""
+    land: Literal["new", "own"] = "new"
+    """``new``: land must be supplied (listing); ``own``: the enterprise already holds it."""
+    construction_days: Distribution
+    """Calendar days from construction start to completion."""
+    production_prep_days: Distribution = ZERO
+    """Calendar days of production preparation (hiring, commissioning)."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
+class PoissonArrivals(_Frozen):
+    """Projects signed as a Poisson process."""
+
+    kind: Literal["poisson"] = "poisson"
+    rate_per_year: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    """Mean signed projects per 365 calendar days."""
+    source: str | None = None
+    """Where the figure comes from."""
+
+
+class SignedProject(_Frozen):
+    """One project of a schedule of signings."""
+
+    date: dt.date
+    """Signing date."""
+    type: str
+    """Project type, a key of ``project_types``."""
+
+
+class ScheduledArrivals(_Frozen):
+    """Projects signed on given dates (the loader reads them from a CSV)."""
+
+    kind: Literal["schedule"] = "schedule"
+    projects: tuple[SignedProject, ...]
+    """The signings, in any order."""
+    source: str | None = None
+    """Where the list comes from."""
+
+
+Arrivals = Annotated[Union[PoissonArrivals, ScheduledArrivals], Field(discriminator="kind")]
+
+
+class CalendarSettings(_Frozen):
+    """Working-day calendar."""
+
+    closures: tuple[dt.date, ...] = ()
+    """Extra dates the offices are closed (on top of weekends and public holidays)."""
+    source: str | None = None
+    """Where the dates come from."""
+
+
+class RunSettings(_Frozen):
+    """How long, how often and from which seed to simulate."""
+
+    start_date: dt.date = dt.date(2026, 1, 1)
+    """Calendar date of simulated day 0."""
+    horizon_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 365.0
+    """Calendar days during which projects are signed."""
+    warmup_days: NonNegative = 0.0
+    """Projects signed before this day are simulated but left out of the statistics."""
+    drain: bool = True
+    """Keep simulating after the horizon until every signed project reaches production."""
+    drain_limit_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3650.0
+    """Calendar days after the horizon at which a draining run stops regardless."""
+    replications: Annotated[int, Field(ge=1)] = 10
+    """Independent replications."""
+    seed: Annotated[int, Field(ge=0)] = 20220601
+    """Root of the ``numpy.random.SeedSequence``."""
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> RunSettings:
+        if self.warmup_days >= self.horizon_days:
+            _raise("warmup_days", "warm-up must be shorter than the horizon", self.warmup_days)
+        return self
+
+
+class SimulatedApproval(_Frozen):
+    """Parameters of simulated approval (模拟审批)."""
+
+    change_probability: Probability = 0.1
+    """Chance that the project changes after the land transfer, forcing a partial re-review."""
+    rereview_fraction: Probability = 0.3
+    """Share of the review effort a re-review after a change needs."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
+class Scenario(_Frozen):
+    """One complete, validated scenario."""
+
+    name: str = "scenario"
+    """Short name used in tables and reports."""
+    description: str = ""
+    """What the scenario represents."""
+    source: str | None = None
+    """Where the scenario as a whole comes from."""
+    approval_mode: Literal["serial", "parallel"] = "serial"
+    """``serial``: one item after another, each its own application; ``parallel``: one
+    application per stage, items reviewed simultaneously (并联审批)."""
+    simulated_approval: bool = False
+    """Review simulatable items before land is obtained (模拟审批)."""
+    simulated_approval_options: SimulatedApproval = SimulatedApproval()
+    """Parameters used when ``simulated_approval`` is on."""
+    time_limits: Literal["statutory", "committed"] = "statutory"
+    """Which limit items are held to."""
+    handoff_days: Distribution = ZERO
+    """Calendar days from signing until the first formality starts."""
+    departments: dict[str, Department]
+    """Departments by name (Chinese names welcome)."""
+    items: dict[str, Item]
+    """Approval items by name; their order is the serial order within a stage."""
+    project_types: dict[str, ProjectType]
+    """Project types by name."""
+    arrivals: Arrivals
+    """How projects are signed."""
+    calendar: CalendarSettings = CalendarSettings()
+    """Working-day calendar settings."""
+    run: RunSettings = RunSettings()
+    """Run settings."""
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = list(_reference_problems(self))
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Scenario",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("reference", message), loc=loc, input=value
+                    )
+                    for loc, message, value in problems
+                ],
+            )
+        return self
+
+    def limit_wd(self, item: str) -> float | None:
+        """The limit an item is held to under this scenario's ``time_limits``."""
+        spec = self.items[item]
+        if self.time_limits == "committed" and spec.committed_limit_wd is not None:
+            return spec.committed_limit_wd
+        return spec.statutory_limit_wd
+
+    def content_hash(self) -> str:
+        """A short, stable hash of the validated content (for provenance)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A re-validated copy with dotted-path overrides, e.g. ``{"run.seed": 3}``."""
+        data = self.model_dump(mode="python", by_alias=True, exclude_defaults=False)
+        for path, value in overrides.items():
+            set_dotted(data, path, value)
+        return Scenario.model_validate(data)
+
+
+def set_dotted(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path == "a.b.c"``; missing levels are created."""
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {} if child is None else child
+            if not isinstance(child, dict):
+                raise KeyError(f"{path}: {key!r} is not a mapping")
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def _raise(field: str, message: str, value: Any) -> None:
+    raise ValidationError.from_exception_data(
+        "RunSettings",
+        [InitErrorDetails(type=PydanticCustomError("value", message), loc=(field,), input=value)],
+    )
+
+
+def _reference_problems(s: Scenario) -> Any:
+    """Yield ``(loc, message, value)`` for every dangling name, cycle or bad share."""
+    known_items = set(s.items)
+    for name, item in s.items.items():
+        if item.department not in s.departments:
+            yield (
+                ("items", name, "department"),
+                f"unknown department {item.department!r}; known: {_known(s.departments)}",
+                item.department,
+            )
+        elif s.departments[item.department].staff == 0:
+            yield (
+                ("departments", item.department, "staff"),
+                f"department {item.department!r} owns item {name!r} but has no staff",
+                0,
+            )
+        for k, pre in enumerate(item.prerequisites):
+            if pre not in known_items:
+                yield (
+                    ("items", name, "prerequisites", k),
+                    f"unknown prerequisite {pre!r}; known items: {_known(s.items)}",
+                    pre,
+                )
+            elif STAGE_ORDER.index(s.items[pre].stage) > STAGE_ORDER.index(item.stage):
+                yield (
+                    ("items", name, "prerequisites", k),
+                    f"prerequisite {pre!r} is in a later stage ({s.items[pre].stage}) "
+                    f"than {name!r} ({item.stage})",
+                    pre,
+                )
+    cycle = find_cycle({n: [p for p in i.prerequisites if p in known_items] for n, i in s.items.items()})
+    if cycle:
+        yield (
+            ("items", cycle[0], "prerequisites"),
+            "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]),
+            cycle,
+        )
+    for type_name, ptype in s.project_types.items():
+        for k, item_name in enumerate(ptype.items):
+            if item_name not in known_items:
+                yield (
+                    ("project_types", type_name, "items", k),
+                    f"unknown item {item_name!r}; known items: {_known(s.items)}",
+                    item_name,
+                )
+    if isinstance(s.arrivals, PoissonArrivals) and s.project_types:
+        total = sum(p.share for p in s.project_types.values())
+        if abs(total - 1) > 1e-6:
+            first = next(iter(s.project_types))
+            yield (
+                ("project_types", first, "share"),
+                f"project type shares sum to {total:g}, not 1",
+                total,
+            )
+    if isinstance(s.arrivals, ScheduledArrivals):
+        for k, signed in enumerate(s.arrivals.projects):
+            if signed.type not in s.project_types:
+                yield (
+                    ("arrivals", "projects", k, "type"),
+                    f"unknown project type {signed.type!r}; known: {_known(s.project_types)}",
+                    signed.type,
+                )
+    if not s.project_types:
+        yield (("project_types",), "at least one project type is needed", {})
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str]:
+    """Return one cycle of ``graph`` (node -> prerequisites) as a list, or ``[]``."""
+    colour: dict[str, int] = {}  # 0/absent: unseen, 1: on the stack, 2: done
+    for root in graph:
+        if colour.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                colour[node] = 1
+                path.append(node)
+            children = graph.get(node, [])
+            if index < len(children):
+                stack.append((node, index + 1))
+                child = children[index]
+                if colour.get(child) == 1:
+                    return path[path.index(child):]
+                if not colour.get(child):
+                    stack.append((child, 0))
+            else:
+                colour[node] = 2
+                path.pop()
+    return []
+
+
+def _known(names: dict[str, Any]) -> str:
+    listed = ", ".join(list(names)[:12])
+    return listed + (", ..." if len(names) > 12 else "")
