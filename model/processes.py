@@ -245,7 +245,11 @@ class County:
         yield env.timeout(project.handoff_days)
 
         opinions: dict[str, simpy.Event] = {}
-        if self.scenario.simulated_approval:
+        # Simulated approval stands in for the land an enterprise does not yet hold;
+        # a project on its own land has nothing to simulate.
+        if self.scenario.simulated_approval and self.scenario.project_types[
+            project.project_type
+        ].land == "new":
             simulatable = self.simulatable[project.project_type]
             opinions = {item: env.event() for item in simulatable}
             # Simulated review runs alongside land supply; only the conversion waits for land.
