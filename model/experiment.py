@@ -140,9 +140,11 @@ def make_executor(workers: int | None) -> cf.Executor | None:
         workers = os.cpu_count() or 1
     if workers <= 1:
         return None
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-    )
+    # fork starts workers without re-importing the caller's __main__, so a notebook
+    # or a script without a main guard works; spawn is the fallback elsewhere.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 Progress = Callable[[int, int], None]
