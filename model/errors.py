@@ -1,0 +1,88 @@
+"""Errors raised when a scenario file cannot be read or does not validate.
+
+A :class:`ScenarioError` carries every problem found, each pointing at a file,
+a line and a dotted field path, so that a user can fix a scenario file without
+reading a traceback or knowing that pydantic is underneath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario.
+
+    Attributes:
+        file: The file the problem is in, as the user named it (or as reached
+            through ``extends`` / a CSV path).
+        line: 1-based line in ``file``, or ``None`` when no line applies
+            (a missing file, a file too large).
+        field: Dotted path of the offending field, e.g. ``items.EIA.department``;
+            empty when the problem concerns the file as a whole.
+        message: Plain-language description of the problem.
+        suggestion: The likely intended value or key, if one is close enough.
+
+    """
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+        if self.suggestion is not None:
+            text += f" (did you mean {self.suggestion!r}?)"
+        return text
+
+
+class ScenarioError(Exception):
+    """A scenario could not be loaded; ``problems`` lists every reason found.
+
+    Args:
+        problems: The problems, in the order they should be shown.
+
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # The default pickling passes ``args`` (the message) back to __init__,
+        # which expects problems; errors cross process boundaries in parallel runs.
+        return (type(self), (self.problems,))
+
+    @classmethod
+    def single(
+        cls,
+        file: str,
+        line: int | None,
+        field: str,
+        message: str,
+        suggestion: str | None = None,
+    ) -> ScenarioError:
+        """Build an error with one problem.
+
+        Args:
+            file: File the problem is in.
+            line: 1-based line, or ``None``.
+            field: Dotted field path, or ``""``.
+            message: Plain-language description.
+            suggestion: Likely intended value, if any.
+
+        Returns:
+            The error, ready to raise.
+
+        """
+        return cls([Problem(file, line, field, message, suggestion)])
