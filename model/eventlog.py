@@ -47,7 +47,24 @@ ELAPSED = "elapsed"  # expert review / public notice, no reviewer held
 TRIP = "trip"  # the enterprise visits a government office
 OPINION = "simulated_opinion"  # simulated review finished before land
 STAGE = "stage"  # a stage starts (start) and ends (complete)
-REVIEWER_WORK = (REVIEW, CONVERSION, REREVIEW)  # activities that hold a reviewer
+INTAKE = "intake"  # a clerk or department window takes an application
+CHECK = "commitment_check"  # formal check of an application on commitment (承诺制)
+VERIFICATION = "verification"  # post-approval inspection of a commitment
+BREACH = "breach"  # the inspection found a breach; rectification follows
+SUPPLEMENT = "supplement"  # a minor deficiency supplemented under conditional acceptance
+SUPPLEMENT_MISSED = "supplement_missed"  # ... and the supplement missed its deadline
+ESCALATED = "escalated"  # an item near its limit jumped the queue
+DEEMED_CONSENT = "deemed_consent"  # no answer within the limit counts as approval
+MISROUTE = "misroute"  # an enquiry bounced to the wrong office
+VISIT = "onsite_visit"  # a service team takes an application at the enterprise
+AGENT = "agent"  # an agent (代办员) carries the project
+AGENT_TRIP = "agent_trip"  # an agent, not the enterprise, visits an office
+#: Activities that hold a department reviewer.
+REVIEWER_WORK = (REVIEW, CONVERSION, REREVIEW, INTAKE, CHECK, VERIFICATION)
+#: Activities that decide an item, on its government clock.
+ITEM_WORK = (REVIEW, CONVERSION, REREVIEW, CHECK)
+#: Activities that hold a member of any pool (schedule / start / complete).
+POOL_WORK = (*REVIEWER_WORK, VISIT, AGENT)
 
 
 class EventLog:

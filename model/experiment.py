@@ -23,7 +23,7 @@ from model.metrics import (
     item_table,
     project_table,
     resource_table,
-    reviewer_visits,
+    pool_visits,
     summary_row,
 )
 from model.scenario import Scenario
@@ -49,7 +49,7 @@ def replicate(
     """Simulate one replication and derive its tables from the event log."""
     calendar = build_calendar(scenario)
     raw = run_replication(scenario, replication, seed, calendar)
-    visits = reviewer_visits(raw.events)
+    visits = pool_visits(raw.events)
     items = item_table(raw.events, scenario, calendar, visits)
     projects = project_table(raw.events, scenario, calendar, items)
     resources = resource_table(visits, scenario, calendar, raw.end_day)

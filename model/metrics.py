@@ -7,17 +7,25 @@ the event log, so a stored log can be re-analysed. Calendar-day durations have
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from model.eventlog import (
+    AGENT_TRIP,
+    CHECK,
     CONVERSION,
     DECISION,
+    ESCALATED,
+    ITEM_WORK,
     MILESTONES,
+    MISROUTE,
     OPINION,
+    POOL_WORK,
     RETURNED,
     REVIEW,
-    REVIEWER_WORK,
+    STAGE,
     TRIP,
 )
 from model.scenario import Scenario
@@ -51,13 +59,17 @@ KEY_OUTPUTS: tuple[str, ...] = (
 )
 
 
-def reviewer_visits(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per time an application held (or queued for) a reviewer.
+def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per time something held (or queued for) a member of a pool.
 
     Columns: project_id, item, activity, resource, schedule, start, complete
-    (``start``/``complete`` are NaN when the run stopped first).
+    (``start``/``complete`` are NaN when the run stopped first, or when a project
+    stopped waiting for an agent).
     """
-    work = events[events["activity"].isin(REVIEWER_WORK)]
+    work = events[
+        events["activity"].isin(POOL_WORK)
+        & events["lifecycle"].isin(("schedule", "start", "complete"))
+    ]
     if work.empty:
         return pd.DataFrame(
             columns=["project_id", "item", "activity", "resource", "schedule", "start", "complete"]
@@ -99,7 +111,16 @@ def project_table(
             wide[last].to_numpy(float)
         ) - calendar.working_time_array(wide[first].to_numpy(float))
     counts = events.groupby(["project_id", "activity"]).size().unstack(fill_value=0)
-    for column, activity in (("trips", TRIP), ("rework_rounds", RETURNED)):
+    first_stage = events[(events["activity"] == STAGE) & (events["lifecycle"] == "start")]
+    first_application = first_stage.groupby("project_id")["time"].min().reindex(table.index)
+    table["signing_to_first_application_days"] = first_application - wide["signed"]
+    for column, activity in (
+        ("trips", TRIP),
+        ("agent_trips", AGENT_TRIP),
+        ("misroutes", MISROUTE),
+        ("rework_rounds", RETURNED),
+        ("escalations", ESCALATED),
+    ):
         series = counts[activity] if activity in counts else pd.Series(0, index=counts.index)
         table[column] = series.reindex(table.index, fill_value=0).astype(int)
     if items.empty:
@@ -128,6 +149,7 @@ def item_table(
         "finished_day", "waiting_days", "effort_wd", "submissions", "simulated",
         "government_wd", "limit_wd", "within_limit",
     ]  # fmt: skip
+    visits = visits[visits["activity"].isin(ITEM_WORK)]
     if visits.empty:
         return pd.DataFrame(columns=columns)
     v = visits.assign(
@@ -146,17 +168,22 @@ def item_table(
             "effort_wd": grouped["effort"].sum(min_count=1),
         }
     )
-    reviews = v[v["activity"] == REVIEW]
+    reviews = v[v["activity"].isin((REVIEW, CHECK))]
     table["submissions"] = reviews.groupby(keys).size().reindex(table.index, fill_value=0)
     decisions = events[events["activity"] == DECISION].groupby(keys)["time"].first()
     table["finished_day"] = decisions.reindex(table.index)
     opinions = events[events["activity"] == OPINION].groupby(keys).size()
     table["simulated"] = opinions.reindex(table.index, fill_value=0) > 0
-    # Government clock start: the last review submission, or the conversion request.
-    conversions = v[v["activity"] == CONVERSION].groupby(keys)["schedule"].min()
-    last_review = reviews.groupby(keys)["schedule"].max()
+    # Government clock start: the last review submission, or the conversion request
+    # (a commitment check counts as a review).
+    # Work after the decision (rectifying a breached commitment) is not on the clock.
+    decided_at = table["finished_day"].reindex(pd.MultiIndex.from_frame(v[keys])).to_numpy()
+    on_clock = v[~(v["schedule"].to_numpy() > decided_at)]
+    conversions = on_clock[on_clock["activity"] == CONVERSION].groupby(keys)["schedule"].min()
+    on_clock_reviews = on_clock[on_clock["activity"].isin((REVIEW, CHECK))]
+    last_review = on_clock_reviews.groupby(keys)["schedule"].max()
     clock_start = conversions.reindex(table.index).fillna(last_review.reindex(table.index))
-    clock_end = grouped["complete"].max()
+    clock_end = on_clock.groupby(keys)["complete"].max().reindex(table.index)
     table["government_wd"] = calendar.working_time_array(
         clock_end.to_numpy(float)
     ) - calendar.working_time_array(clock_start.to_numpy(float))
@@ -180,48 +207,91 @@ def resource_table(
     calendar: WorkCalendar,
     end_day: float,
 ) -> pd.DataFrame:
-    """One row per department over the window [warm-up, horizon].
+    """One row per pool (departments, window clerks, teams, agents) over [warm-up, horizon].
 
-    Utilisation is busy reviewer working time over available reviewer working
-    time; queue statistics are time-averages over calendar time.
+    Utilisation is busy member working time over available member working time
+    (pool size follows its staff changes); queue statistics are time-averages
+    over calendar time.
     """
     window_start = scenario.run.warmup_days
     window_end = min(scenario.run.horizon_days, end_day)
-    available_wd = calendar.working_days_between(window_start, window_end)
+    length = window_end - window_start
     rows = []
-    for name, department in scenario.departments.items():
-        v = visits[visits["resource"] == name]
+    for pool in scenario.pools():
+        v = visits[visits["resource"] == pool.name]
+        schedule = v["schedule"].to_numpy(float)
+        abandoned = v["start"].isna().to_numpy() & v["complete"].isna().to_numpy() & (
+            schedule < end_day
+        )
         start = v["start"].fillna(end_day).to_numpy(float)
         complete = v["complete"].fillna(end_day).to_numpy(float)
-        schedule = v["schedule"].to_numpy(float)
         busy_from = np.clip(start, window_start, window_end)
         busy_to = np.clip(complete, window_start, window_end)
         busy_wd = float(
             np.sum(calendar.working_time_array(busy_to) - calendar.working_time_array(busy_from))
         )
-        queue_from = np.clip(schedule, window_start, window_end)
         queue_to = np.clip(start, window_start, window_end)
+        queue_from = np.clip(schedule, window_start, window_end)
         queue_area = float(np.sum(queue_to - queue_from))
         system_area = float(np.sum(busy_to - queue_from))
-        length = window_end - window_start
-        capacity_wd = department.staff * available_wd
+        capacity_wd = _capacity_wd(pool, scenario, calendar, window_start, window_end)
         in_window = (schedule >= window_start) & (schedule < window_end)
+        served = in_window & ~np.isnan(v["start"].to_numpy(float))
         rows.append(
             {
-                "resource": name,
-                "kind": "department",
-                "capacity": department.staff,
+                "resource": pool.name,
+                "kind": pool.kind,
+                "capacity": pool.capacity,
                 "utilisation": busy_wd / capacity_wd if capacity_wd > 0 else np.nan,
                 "mean_queue": queue_area / length if length > 0 else np.nan,
                 "max_queue": _max_queue(schedule, start),
                 "mean_in_system": system_area / length if length > 0 else np.nan,
                 "arrivals": int(in_window.sum()),
-                "mean_wait_days": float(np.mean(start[in_window] - schedule[in_window]))
-                if in_window.any()
+                "mean_wait_days": float(np.mean(start[served] - schedule[served]))
+                if served.any()
                 else np.nan,
+                "gave_up": int((abandoned & in_window).sum()),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _capacity_wd(
+    pool: Any, scenario: Scenario, calendar: WorkCalendar, window_start: float, window_end: float
+) -> float:
+    """Member working days available in the window, following the pool's staff changes."""
+    steps = [(window_start, pool.capacity)]
+    for change in sorted(pool.changes, key=lambda c: c.date):
+        day = float((change.date - scenario.run.start_date).days)
+        steps.append((max(day, window_start), change.staff))
+    total = 0.0
+    for (begin, size), (end, _) in zip(steps, [*steps[1:], (window_end, 0)], strict=True):
+        if end > begin:
+            total += size * calendar.working_days_between(min(begin, window_end), min(end, window_end))
+    return total
+
+
+def scorecard(items: pd.DataFrame, resources: pd.DataFrame) -> pd.DataFrame:
+    """The department scorecard (一套机制运行): item time, timeliness and utilisation.
+
+    Item time is calendar days from first queueing to decision. Works on one
+    replication's tables or on stacked ones (then means across replications).
+    """
+    decided = items[items["finished_day"].notna()]
+    item_days = decided["finished_day"] - decided["queued_day"]
+    by = decided.assign(item_days=item_days).groupby("department")
+    card = pd.DataFrame(
+        {
+            "items": by.size(),
+            "mean_item_days": by["item_days"].mean(),
+            "p90_item_days": by["item_days"].quantile(0.9),
+            "share_within_limit": by["within_limit"].mean(),
+        }
+    )
+    departments = resources[resources["kind"] == "department"].groupby("resource")
+    card["utilisation"] = departments["utilisation"].mean()
+    card.index.name = "department"
+    return card.reset_index()
 
 
 def _max_queue(schedule: np.ndarray, start: np.ndarray) -> int:
@@ -251,13 +321,23 @@ def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]
         "completion_to_production_days": _mean(projects["completion_to_production_days"]),
         "signing_to_production_days": _mean(finished["signing_to_production_days"]),
         "signing_to_production_wd": _mean(finished["signing_to_production_wd"]),
+        "signing_to_first_application_days": _mean(
+            projects["signing_to_first_application_days"]
+        ),
         "trips": _mean(finished["trips"]),
+        "agent_trips": _mean(finished["agent_trips"]),
+        "misroutes": _mean(finished["misroutes"]),
         "share_at_most_one_trip": _mean(finished["trips"] <= 1),
         "share_zero_trips": _mean(finished["trips"] == 0),
         "rework_rounds": _mean(finished["rework_rounds"]),
         "share_items_within_limit": _mean(items["within_limit"][items["limit_wd"].notna()])
         if len(items)
         else np.nan,
+        "mean_item_days": _mean(items["finished_day"] - items["queued_day"]),
+        "p90_item_days": float((items["finished_day"] - items["queued_day"]).quantile(0.9))
+        if len(items)
+        else np.nan,
+        "escalations": _mean(projects["escalations"]),
     }
     return row
 

@@ -9,29 +9,47 @@ in calendar days; reviewer effort is in working days and is turned into a
 calendar end time by the working-day calendar (computed, never stepped day by
 day). A reviewer is held for the effort; elapsed delays (expert review, public
 notice) and enterprise work hold none.
+
+The mechanisms of the "three sixes" act here only through delays,
+probabilities, routing and resources (see ``Scenario.mechanisms``); every
+chance they act on was drawn at signing (:mod:`model.draws`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
 from model.draws import MAX_ROUNDS, ItemDraws, ProjectDraws
 from model.eventlog import (
+    AGENT,
+    AGENT_TRIP,
+    BREACH,
+    CHECK,
     CONVERSION,
     DECISION,
+    DEEMED_CONSENT,
     ELAPSED,
+    ESCALATED,
+    INTAKE,
+    MISROUTE,
     OPINION,
     PREPARATION,
-    RETURNED,
     REREVIEW,
+    RETURNED,
     REVIEW,
     STAGE,
+    SUPPLEMENT,
+    SUPPLEMENT_MISSED,
     TRIP,
+    VERIFICATION,
+    VISIT,
     EventLog,
 )
+from model.pools import PriorityPool, apply_changes, make_pool
 from model.scenario import STAGE_ORDER, Scenario
 from model.workcalendar import WorkCalendar
 
@@ -39,33 +57,95 @@ Process = Generator[simpy.Event, Any, Any]
 
 #: The approval stages between land and construction start.
 PRE_START_STAGES = (1, 2, 3)
+#: Priority of an escalated request: ahead of every deadline.
+ESCALATED_PRIORITY = -1.0
+
+
+@dataclass(slots=True)
+class Case:
+    """A project's state while it runs (its draws never change)."""
+
+    draws: ProjectDraws
+    opinions: dict[str, simpy.Event] = field(default_factory=dict)
+    """Simulated opinions (模拟审批) by item, triggered when ready."""
+    agent: simpy.Event | None = None
+    """The agent slot held, if any."""
+    rectifications: list[simpy.Process] = field(default_factory=list)
+    """Open rectifications of breached commitments; they block the next milestone."""
+
+    @property
+    def project_id(self) -> int:
+        """The project's id."""
+        return self.draws.project_id
 
 
 class County:
     """The approval system of one county during one replication.
 
-    Holds the SimPy environment, one reviewer pool per department, the calendar,
-    the event log, and per-project-type routing worked out once from the scenario.
+    Holds the SimPy environment, the pools (departments' reviewers and the
+    mechanisms' clerks, teams and agents), the calendar, the event log, and
+    per-project-type routing worked out once from the scenario.
     """
 
     def __init__(
         self, env: simpy.Environment, scenario: Scenario, calendar: WorkCalendar, log: EventLog
     ) -> None:
-        """Build resources and routing tables."""
+        """Build pools, routing tables and the mechanisms' effective factors."""
         self.env = env
         self.scenario = scenario
         self.calendar = calendar
         self.emit = log.emit
         self.items = scenario.items
-        self.edf = {name: d.queue == "edf" for name, d in scenario.departments.items()}
-        self.reviewers: dict[str, simpy.Resource] = {
-            name: (simpy.PriorityResource if d.queue == "edf" else simpy.Resource)(
-                env, capacity=d.staff
-            )
-            for name, d in scenario.departments.items()
+        m = self.m = scenario.mechanisms
+        self.parallel = scenario.approval_mode == "parallel"
+        monitoring = m.monitoring_system.enabled
+        feedback = m.time_limited_feedback.enabled and self.parallel
+        self.escalate_at: float | None = None
+        if monitoring:
+            self.escalate_at = m.monitoring_system.escalate_at
+        elif feedback:
+            self.escalate_at = m.time_limited_feedback.escalate_at
+        self.deemed_consent = feedback and m.time_limited_feedback.deemed_consent
+        self.edf = {
+            name: d.queue == "edf" or monitoring for name, d in scenario.departments.items()
         }
+        self.pools: dict[str, simpy.Resource] = {}
+        for pool in scenario.pools():
+            prioritised = pool.kind == "department" and (
+                self.edf[pool.name] or self.escalate_at is not None
+            )
+            self.pools[pool.name] = make_pool(env, pool.capacity, prioritised)
+            if pool.changes:
+                env.process(
+                    apply_changes(env, self.pools[pool.name], pool.changes, scenario.run.start_date)
+                )
+        self.prioritised = {n: isinstance(p, PriorityPool) for n, p in self.pools.items()}
+        self.has_window = m.one_window.enabled
+        self.has_teams = m.onsite_service.enabled
+        self.has_agents = m.agents.enabled
         self.limits = {name: scenario.limit_wd(name) for name in scenario.items}
-        self.stage_items = {t: _stage_items(scenario, t) for t in scenario.project_types}
+        self.department = {name: spec.department for name, spec in scenario.items.items()}
+        # Effective factors of the mechanisms that scale draws.
+        self.effort_factor = m.performance_review.effort_factor if m.performance_review.enabled else 1.0
+        self.deficiency_factor = (
+            m.checklist_notice.deficiency_factor if m.checklist_notice.enabled else 1.0
+        )
+        self.preparation_factor = (
+            m.process_map.preparation_factor if m.process_map.enabled else 1.0
+        )
+        self.intermediary_factor = self.preparation_factor * (
+            m.monitoring_system.intermediary_factor if monitoring else 1.0
+        )
+        self.misroute_probability = (
+            0.0
+            if m.first_contact_responsibility.enabled
+            else scenario.enterprise.misroute_probability
+            * (m.process_map.misroute_factor if m.process_map.enabled else 1.0)
+        )
+        self.max_misroutes = scenario.enterprise.max_misroutes
+        self.gap_factor = m.service_team.gap_factor if m.service_team.enabled else 1.0
+        removed = set(m.combined_survey.removes) if m.combined_survey.enabled else set()
+        self.stage_items = {t: _stage_items(scenario, t, removed) for t in scenario.project_types}
         self.simulatable = {
             t: [
                 i
@@ -79,202 +159,397 @@ class County:
         self.signings_done = False
         self.all_done = env.event()
 
-    # -- reviewer work -------------------------------------------------------
+    # -- pools -----------------------------------------------------------------
 
-    def hold_reviewer(self, project_id: int, item: str, activity: str, effort_wd: float) -> Process:
-        """Queue at the item's department, then hold one reviewer for ``effort_wd``."""
+    def hold(
+        self,
+        project_id: int,
+        item: str,
+        activity: str,
+        pool_name: str,
+        effort_wd: float,
+        limit: float | None = None,
+    ) -> Process:
+        """Queue at a pool, then hold one member for ``effort_wd`` working days.
+
+        With earliest-deadline-first the request is ordered by its limit; with
+        escalation a request still waiting at ``escalate_at`` of its limit jumps
+        the queue.
+        """
         env = self.env
-        department = self.items[item].department
-        pool = self.reviewers[department]
+        pool = self.pools[pool_name]
         now = env.now
-        self.emit((now, project_id, item, activity, "schedule", department))
-        if self.edf[department]:
-            limit = self.limits[item]
-            deadline = self.calendar.working_time(now) + (limit if limit is not None else 1e9)
+        emit = self.emit
+        emit((now, project_id, item, activity, "schedule", pool_name))
+        if self.prioritised[pool_name]:
+            deadline = 0.0
+            if limit is not None and self.edf[pool_name]:
+                deadline = self.calendar.working_time(now) + limit
             request = pool.request(priority=deadline)  # type: ignore[call-arg]
+            if self.escalate_at is not None and limit is not None:
+                escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - now
+                yield request | env.timeout(escalation)
+                if not request.triggered:
+                    request.cancel()  # type: ignore[no-untyped-call]
+                    emit((env.now, project_id, item, ESCALATED, "complete", pool_name))
+                    request = pool.request(priority=ESCALATED_PRIORITY)  # type: ignore[call-arg]
+                    yield request
+            else:
+                yield request
         else:
             request = pool.request()
-        yield request
+            yield request
         now = env.now
-        self.emit((now, project_id, item, activity, "start", department))
+        emit((now, project_id, item, activity, "start", pool_name))
         yield env.timeout(self.calendar.add_working_days(now, effort_wd) - now)
-        self.emit((env.now, project_id, item, activity, "complete", department))
+        emit((env.now, project_id, item, activity, "complete", pool_name))
         pool.release(request)
 
-    def review(self, project_id: int, item: str, draws: ItemDraws) -> Process:
+    # -- applications ------------------------------------------------------------
+
+    def apply(self, case: Case, items: list[str], label: str) -> Process:
+        """Make one application covering ``items`` and return how it was made.
+
+        The channel is ``agent`` (an agent travels), ``online`` (no trip, no hall
+        queue), ``onsite`` (a free service team takes it at the enterprise) or
+        ``office`` (the enterprise travels: to the comprehensive window, or to
+        each department's own window). Misrouted enquiries come first, unless an
+        agent or the online channel spares the enquiry.
+        """
+        env = self.env
+        pid = case.project_id
+        first = case.draws.items[items[0]]
+        departments = list(dict.fromkeys(self.department[i] for i in items))
+        offices = ["window"] if self.has_window else departments
+        m = self.m
+        if case.agent is not None:
+            channel = "agent"
+            for office in offices:
+                self.emit((env.now, pid, label, AGENT_TRIP, "complete", office))
+        elif (
+            m.online.enabled
+            and first.online_u < m.online.share
+            and all(self.items[i].online_eligible for i in items)
+        ):
+            channel = "online"
+        else:
+            probability = self.misroute_probability
+            if probability > 0:
+                for k in range(self.max_misroutes):
+                    if first.misroute_u[k] >= probability:
+                        break
+                    self.emit((env.now, pid, label, MISROUTE, "start", ""))
+                    yield env.timeout(first.misroute_delay_days[k])
+                    self.emit((env.now, pid, label, TRIP, "complete", "misrouted"))
+            channel = "office"
+            if self.has_teams:
+                teams = self.pools["onsite_teams"]
+                request = teams.request()
+                if request.triggered:  # a team is free now; otherwise the enterprise travels
+                    channel = "onsite"
+                    now = env.now
+                    self.emit((now, pid, label, VISIT, "schedule", "onsite_teams"))
+                    self.emit((now, pid, label, VISIT, "start", "onsite_teams"))
+                    yield env.timeout(self.calendar.add_working_days(now, first.visit_wd) - now)
+                    self.emit((env.now, pid, label, VISIT, "complete", "onsite_teams"))
+                    teams.release(request)
+                else:
+                    request.cancel()  # type: ignore[no-untyped-call]
+            if channel == "office":
+                for office in offices:
+                    self.emit((env.now, pid, label, TRIP, "complete", office))
+        if first.intake_wd > 0 and channel in ("office", "agent"):
+            for office in offices:
+                yield from self.hold(pid, label, INTAKE, office, first.intake_wd)
+        return channel
+
+    def resubmission_trip(self, case: Case, item: str, channel: str) -> None:
+        """A fixed file goes back the way the application came."""
+        if channel == "online":
+            return
+        activity = AGENT_TRIP if channel == "agent" else TRIP
+        self.emit((self.env.now, case.project_id, item, activity, "complete", self.department[item]))
+
+    # -- one item ------------------------------------------------------------------
+
+    def review(self, case: Case, item: str, channel: str) -> Process:
         """Review one submitted application until it is decided, with rework rounds.
 
         A deficient submission is returned after review; the enterprise fixes it,
-        travels again and resubmits, queueing afresh.
+        travels again and resubmits, queueing afresh. Under conditional
+        acceptance a minor deficiency of a tolerable item is supplemented while
+        the review goes on. Under commitment approval a listed item is approved
+        after a formal check and inspected later.
         """
         env = self.env
+        pid = case.project_id
         spec = self.items[item]
-        effort = draws.effort_wd
-        probability = spec.deficiency_probability
+        draws = case.draws.items[item]
+        department = spec.department
+        limit = self.limits[item]
+        m = self.m
+        if m.commitment_approval.enabled and spec.commitment_eligible:
+            yield from self.hold(pid, item, CHECK, department, draws.check_wd * self.effort_factor, limit)
+            env.process(self.verify(case, item, channel))
+            return
+        agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
+        probability = spec.deficiency_probability * self.deficiency_factor * agent_factor
+        effort = draws.effort_wd * self.effort_factor
+        tolerant = m.conditional_acceptance.enabled and spec.tolerable
+        submitted = env.now
         round_index = 0
         while True:
-            yield from self.hold_reviewer(project_id, item, REVIEW, effort)
+            yield from self.hold(pid, item, REVIEW, department, effort, limit)
             if round_index >= MAX_ROUNDS or draws.deficiency_u[round_index] >= probability:
                 break
-            self.emit((env.now, project_id, item, RETURNED, "complete", spec.department))
+            if tolerant and draws.minor_u[round_index] < m.conditional_acceptance.minor_share:
+                yield from self.supplement(case, item, channel, submitted)
+                break
+            self.emit((env.now, pid, item, RETURNED, "complete", department))
             yield env.timeout(draws.fix_days[round_index])
-            self.emit((env.now, project_id, item, TRIP, "complete", spec.department))
+            self.resubmission_trip(case, item, channel)
             round_index += 1
-            effort = draws.effort_wd * spec.rework_effort_fraction
-            probability = spec.second_round_deficiency
+            submitted = env.now
+            effort = draws.effort_wd * self.effort_factor * spec.rework_effort_fraction
+            probability = spec.second_round_deficiency * agent_factor
         if draws.elapsed_days > 0:
-            self.emit((env.now, project_id, item, ELAPSED, "start", ""))
+            self.emit((env.now, pid, item, ELAPSED, "start", ""))
             yield env.timeout(draws.elapsed_days)
-            self.emit((env.now, project_id, item, ELAPSED, "complete", ""))
+            self.emit((env.now, pid, item, ELAPSED, "complete", ""))
 
-    def prepare(self, project_id: int, item: str, draws: ItemDraws) -> Process:
-        """The enterprise prepares an application (no government resource)."""
-        if draws.preparation_days > 0:
+    def supplement(self, case: Case, item: str, channel: str, submitted: float) -> Process:
+        """A minor deficiency (容缺): the supplement ran alongside the review."""
+        env = self.env
+        ca = self.m.conditional_acceptance
+        draws = case.draws.items[item]
+        ready = submitted + draws.supplement_days
+        if not ca.courier:
+            self.resubmission_trip(case, item, channel)
+        self.emit((env.now, case.project_id, item, SUPPLEMENT, "start", ""))
+        if draws.missed_u < ca.missed_probability:
+            self.emit((env.now, case.project_id, item, SUPPLEMENT_MISSED, "complete", ""))
+            ready += draws.missed_delay_days
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        self.emit((env.now, case.project_id, item, SUPPLEMENT, "complete", ""))
+
+    def verify(self, case: Case, item: str, channel: str) -> Process:
+        """Post-approval inspection of a commitment; a breach forces rectification."""
+        env = self.env
+        pid = case.project_id
+        draws = case.draws.items[item]
+        spec = self.items[item]
+        ca = self.m.commitment_approval
+        yield env.timeout(draws.verification_delay_days)
+        effort = draws.effort_wd * self.effort_factor * ca.verification_fraction
+        yield from self.hold(pid, item, VERIFICATION, spec.department, effort)
+        if draws.breach_u < ca.breach_probability:
+            self.emit((env.now, pid, item, BREACH, "start", spec.department))
+            case.rectifications.append(env.process(self.rectify(case, item, channel)))
+
+    def rectify(self, case: Case, item: str, channel: str) -> Process:
+        """Fix a breached commitment and pass a full review."""
+        env = self.env
+        draws = case.draws.items[item]
+        spec = self.items[item]
+        yield env.timeout(draws.fix_days[0])
+        self.resubmission_trip(case, item, channel)
+        effort = draws.effort_wd * self.effort_factor
+        yield from self.hold(case.project_id, item, REVIEW, spec.department, effort, self.limits[item])
+        self.emit((env.now, case.project_id, item, BREACH, "complete", spec.department))
+
+    def prepare(self, case: Case, item: str) -> Process:
+        """The enterprise chooses intermediaries and prepares the application."""
+        draws = case.draws.items[item]
+        factor = self.m.agents.preparation_factor if case.agent is not None else 1.0
+        days = (
+            draws.intermediary_days * self.intermediary_factor
+            + draws.preparation_days * self.preparation_factor
+        ) * factor
+        if days > 0:
             env = self.env
-            self.emit((env.now, project_id, item, PREPARATION, "start", ""))
-            yield env.timeout(draws.preparation_days)
-            self.emit((env.now, project_id, item, PREPARATION, "complete", ""))
+            self.emit((env.now, case.project_id, item, PREPARATION, "start", ""))
+            yield env.timeout(days)
+            self.emit((env.now, case.project_id, item, PREPARATION, "complete", ""))
 
-    def convert(self, project_id: int, item: str, draws: ItemDraws) -> Process:
+    def convert(self, case: Case, item: str) -> Process:
         """Turn a simulated opinion into a formal approval, re-reviewing after a change."""
-        yield from self.hold_reviewer(project_id, item, CONVERSION, draws.conversion_wd)
+        draws = case.draws.items[item]
+        limit = self.limits[item]
+        department = self.department[item]
+        effort = draws.conversion_wd * self.effort_factor
+        yield from self.hold(case.project_id, item, CONVERSION, department, effort, limit)
         options = self.scenario.simulated_approval_options
         if draws.change_u < options.change_probability:
-            effort = draws.effort_wd * options.rereview_fraction
-            yield from self.hold_reviewer(project_id, item, REREVIEW, effort)
+            effort = draws.effort_wd * self.effort_factor * options.rereview_fraction
+            yield from self.hold(case.project_id, item, REREVIEW, department, effort, limit)
 
-    # -- applications --------------------------------------------------------
+    def decide(self, case: Case, item: str, channel: str | None, simulated: bool) -> Process:
+        """Take one item from preparation to its decision (or simulated opinion).
 
-    def trip(self, project_id: int, item: str, resource: str) -> None:
-        """Record a visit of the enterprise to a government office."""
-        self.emit((self.env.now, project_id, item, TRIP, "complete", resource))
-
-    def full_item(self, project: ProjectDraws, item: str, own_trip: bool) -> Process:
-        """Prepare, (travel,) submit and review one item until it is decided."""
-        draws = project.items[item]
-        yield from self.prepare(project.project_id, item, draws)
-        if own_trip:
-            self.trip(project.project_id, item, self.items[item].department)
-        yield from self.review(project.project_id, item, draws)
-
-    def formal_item(
-        self, project: ProjectDraws, item: str, own_trip: bool, opinions: dict[str, simpy.Event]
-    ) -> Process:
-        """Decide an item in its stage: by conversion if a simulated opinion exists."""
-        opinion = opinions.get(item)
-        if opinion is None:
-            yield from self.full_item(project, item, own_trip)
+        ``channel`` is None when the item is covered by its group's application.
+        """
+        env = self.env
+        pid = case.project_id
+        opinion = None if simulated else case.opinions.get(item)
+        if opinion is not None:
+            yield opinion
+            if channel is None:
+                channel = "group"
+            else:
+                channel = yield from self.apply(case, [item], item)
+            work = self.convert(case, item)
         else:
-            if not opinion.processed:
-                yield opinion
-            if own_trip:
-                self.trip(project.project_id, item, self.items[item].department)
-            yield from self.convert(project.project_id, item, project.items[item])
-        self.emit((self.env.now, project.project_id, item, DECISION, "complete", ""))
+            yield from self.prepare(case, item)
+            if channel is not None:
+                channel = yield from self.apply(case, [item], item)
+            work = self.review(case, item, channel or "group")
+        limit = self.limits[item]
+        if self.deemed_consent and limit is not None and not simulated:
+            # 超时默认: no answer within the limit counts as approval; the review
+            # itself still runs to the end and keeps its reviewer.
+            process = env.process(work)
+            deadline = self.calendar.add_working_days(env.now, limit) - env.now
+            deadline += case.draws.items[item].elapsed_days  # limits exclude notice periods
+            yield process | env.timeout(deadline)
+            if not process.triggered:
+                self.emit((env.now, pid, item, DEEMED_CONSENT, "complete", self.department[item]))
+        else:
+            yield from work
+        if simulated:
+            self.emit((env.now, pid, item, OPINION, "complete", ""))
+            case.opinions[item].succeed()
+        else:
+            self.emit((env.now, pid, item, DECISION, "complete", ""))
+
+    # -- groups of items -------------------------------------------------------------
 
     def run_items(
-        self,
-        project: ProjectDraws,
-        items: list[str],
-        label: str,
-        opinions: dict[str, simpy.Event],
-        simulated: bool = False,
+        self, case: Case, items: list[str], label: str, parallel: bool, simulated: bool = False
     ) -> Process:
-        """Process a group of items in the scenario's approval mode.
+        """Process a group of items, serially or in parallel.
 
-        Serial: one after another, each its own application and trip. Parallel: one
-        application (one trip) for the group; each item starts as soon as its
-        prerequisites within the group are decided; the group ends when all are.
-        ``simulated`` runs the group as pre-land simulated reviews, which end in
-        an opinion instead of a decision.
+        Serial: one after another, each its own application. Parallel: one
+        application for the group; each item starts as soon as its prerequisites
+        within the group are decided; the group ends when all are. ``simulated``
+        runs the group as pre-land simulated reviews, which end in opinions.
         """
         if not items:
             return
         env = self.env
-        pid = project.project_id
+        pid = case.project_id
+        gap = case.draws.stage_gap_days.get(label, 0.0) * self.gap_factor
+        if gap > 0:
+            yield env.timeout(gap)
         self.emit((env.now, pid, label, STAGE, "start", ""))
-        if self.scenario.approval_mode == "serial":
+        if not parallel:
             for item in items:
-                yield from self._one(project, item, True, opinions, simulated)
+                yield from self.decide(case, item, "own", simulated)
         else:
-            self.trip(pid, label, "window")
+            yield from self.apply(case, items, label)
             decided = {item: env.event() for item in items}
             for item in items:
-                env.process(self._after_prerequisites(project, item, decided, opinions, simulated))
+                env.process(self._after_prerequisites(case, item, decided, simulated))
             yield env.all_of(list(decided.values()))
         self.emit((env.now, pid, label, STAGE, "complete", ""))
 
-    def _one(
-        self,
-        project: ProjectDraws,
-        item: str,
-        own_trip: bool,
-        opinions: dict[str, simpy.Event],
-        simulated: bool,
-    ) -> Process:
-        if simulated:
-            yield from self.full_item(project, item, own_trip)
-            self.emit((self.env.now, project.project_id, item, OPINION, "complete", ""))
-            opinions[item].succeed()
-        else:
-            yield from self.formal_item(project, item, own_trip, opinions)
-
     def _after_prerequisites(
-        self,
-        project: ProjectDraws,
-        item: str,
-        decided: dict[str, simpy.Event],
-        opinions: dict[str, simpy.Event],
-        simulated: bool,
+        self, case: Case, item: str, decided: dict[str, simpy.Event], simulated: bool
     ) -> Process:
         waiting = [decided[p] for p in self.items[item].prerequisites if p in decided]
         if waiting:
             yield self.env.all_of(waiting)
-        yield from self._one(project, item, False, opinions, simulated)
+        yield from self.decide(case, item, None, simulated)
         decided[item].succeed()
 
-    # -- the lifecycle ------------------------------------------------------
+    # -- agents ----------------------------------------------------------------------
+
+    def engage_agent(self, case: Case, phase: str) -> Process:
+        """Wait for a free agent slot (up to ``max_wait_days``, then go on alone)."""
+        env = self.env
+        pool = self.pools["agents"]
+        self.emit((env.now, case.project_id, phase, AGENT, "schedule", "agents"))
+        request = pool.request()
+        patience = self.m.agents.max_wait_days
+        if patience is None:
+            yield request
+        else:
+            yield request | env.timeout(patience)
+            if not request.triggered:
+                request.cancel()  # type: ignore[no-untyped-call]
+                self.emit((env.now, case.project_id, phase, AGENT, "withdraw", "agents"))
+                return
+        self.emit((env.now, case.project_id, phase, AGENT, "start", "agents"))
+        case.agent = request
+
+    def release_agent(self, case: Case, phase: str) -> None:
+        """The agent's part of the project is done."""
+        if case.agent is not None:
+            self.emit((self.env.now, case.project_id, phase, AGENT, "complete", "agents"))
+            self.pools["agents"].release(case.agent)
+            case.agent = None
+
+    # -- the lifecycle -------------------------------------------------------------------
 
     def lifecycle(self, project: ProjectDraws) -> Process:
         """One project from signing to production."""
         env = self.env
         pid = project.project_id
+        case = Case(project)
         stages = self.stage_items[project.project_type]
+        m = self.m
         # The project type rides in the item column of the "signed" event.
         self.emit((env.now, pid, project.project_type, "signed", "complete", ""))
         yield env.timeout(project.handoff_days)
+        if self.has_agents:
+            yield from self.engage_agent(case, "pre_start")
 
-        opinions: dict[str, simpy.Event] = {}
         # Simulated approval stands in for the land an enterprise does not yet hold;
         # a project on its own land has nothing to simulate.
         if self.scenario.simulated_approval and self.scenario.project_types[
             project.project_type
         ].land == "new":
             simulatable = self.simulatable[project.project_type]
-            opinions = {item: env.event() for item in simulatable}
+            case.opinions = {item: env.event() for item in simulatable}
             # Simulated review runs alongside land supply; only the conversion waits for land.
-            env.process(self.run_items(project, simulatable, "simulated", opinions, simulated=True))
-        yield from self.run_items(project, stages["land"], "land", opinions)
+            env.process(self.run_items(case, simulatable, "simulated", self.parallel, True))
+        yield from self.run_items(case, stages["land"], "land", self.parallel)
         self.emit((env.now, pid, "", "land_obtained", "complete", ""))
 
         for stage in PRE_START_STAGES:
-            yield from self.run_items(project, stages[stage], str(stage), opinions)
+            yield from self.run_items(case, stages[stage], str(stage), self.parallel)
         self.emit((env.now, pid, "", "construction_start", "complete", ""))
+        self.release_agent(case, "pre_start")
 
         yield env.timeout(project.construction_days)
         self.emit((env.now, pid, "", "completed", "complete", ""))
+        if m.production_prep_overlap.enabled:
+            preparation = env.timeout(project.production_prep_days)
+        if self.has_agents:
+            yield from self.engage_agent(case, "after_completion")
 
-        yield from self.run_items(project, stages[4], "4", opinions)
+        # Completion checks and licences follow their own mechanisms, not approval_mode:
+        # joint acceptance runs the checks as one inspection, 一业一证 the licences.
+        yield from self.run_items(case, stages[4], "4", m.joint_acceptance.enabled)
+        yield from self._rectified(case)
         self.emit((env.now, pid, "", "accepted", "complete", ""))
 
-        preparation = env.timeout(project.production_prep_days)
-        yield from self.run_items(project, stages["licence"], "licence", opinions)
-        if not preparation.processed:
-            yield preparation
+        if not m.production_prep_overlap.enabled:
+            preparation = env.timeout(project.production_prep_days)
+        combined = m.one_industry_one_license.enabled
+        yield from self.run_items(case, stages["licence"], "licence", combined)
+        yield preparation
+        yield from self._rectified(case)
         self.emit((env.now, pid, "", "production", "complete", ""))
+        self.release_agent(case, "after_completion")
         self.active -= 1
         if self.signings_done and self.active == 0:
             self.all_done.succeed()
+
+    def _rectified(self, case: Case) -> Process:
+        """Wait for open rectifications of breached commitments (none usually)."""
+        while case.rectifications:
+            yield case.rectifications.pop()
 
     def sign_projects(self, projects: list[ProjectDraws]) -> Process:
         """Start each project's lifecycle at its signing time."""
@@ -288,13 +563,14 @@ class County:
             self.all_done.succeed()
 
 
-def _stage_items(scenario: Scenario, project_type: str) -> dict[Any, list[str]]:
+def _stage_items(scenario: Scenario, project_type: str, removed: set[str]) -> dict[Any, list[str]]:
     """A type's items by stage, each in serial order.
 
     Serial order is topological over prerequisites, ties broken by the order of
     ``items`` in the scenario file, so a planner controls it by listing order.
+    Items in ``removed`` (made unnecessary by a mechanism) are left out.
     """
-    wanted = set(scenario.project_types[project_type].items)
+    wanted = set(scenario.project_types[project_type].items) - removed
     by_stage: dict[Any, list[str]] = {stage: [] for stage in STAGE_ORDER}
     placed: set[str] = set()
     pending = [name for name in scenario.items if name in wanted]

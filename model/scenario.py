@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -35,11 +35,24 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class StaffChange(_Frozen):
+    """From ``date`` on, a pool has ``staff`` members (a hiring or cutting plan)."""
+
+    date: dt.date
+    """First day with the new size."""
+    staff: Annotated[int, Field(ge=0)]
+    """Pool size from that day."""
+    source: str | None = None
+    """Where the plan comes from."""
+
+
 class Department(_Frozen):
     """A government department: a pool of reviewers on the working-day calendar."""
 
     staff: Annotated[int, Field(ge=0)]
     """Reviewers, each working on one item at a time."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``staff``; a reviewer already at work finishes the item."""
     queue: Literal["fifo", "edf"] = "fifo"
     """Queue discipline: first come first served, or earliest deadline first."""
     source: str | None = None
@@ -63,6 +76,8 @@ class Item(_Frozen):
     """Limit the county has committed to, in working days."""
     preparation_days: Distribution = ZERO
     """Calendar days the enterprise needs to prepare the application."""
+    intermediary_days: Distribution = ZERO
+    """Calendar days to choose an intermediary (EIA or design institute) before preparing."""
     prerequisites: tuple[str, ...] = ()
     """Items that must be decided before this one is reviewed."""
     deficiency_probability: Probability = 0.0
@@ -188,6 +203,235 @@ class SimulatedApproval(_Frozen):
     """Where the figures come from."""
 
 
+# -- the eighteen "three sixes" mechanisms ------------------------------------
+# Every mechanism is off by default; switching one on changes only the delays,
+# probabilities, routing and resources named in its docstring. The keys follow
+# ../shared/design/mechanisms.md.
+
+
+class _Mechanism(_Frozen):
+    enabled: bool = False
+    """Switch the mechanism on."""
+    source: str | None = None
+    """Where its parameters come from."""
+
+
+class LandingService(_Mechanism):
+    """签约即落地: a responsible unit, commissioner and agent are assigned at signing."""
+
+    handoff_days: Distribution = Field(default_factory=lambda: Fixed(value=1.0))
+    """Calendar days from signing to the first formality, replacing ``handoff_days``."""
+
+
+class FirstContactResponsibility(_Mechanism):
+    """首问即责任: the first official contacted carries the enquiry; nothing is misrouted."""
+
+
+class CommitmentApproval(_Mechanism):
+    """承诺即办结: listed items approved on written commitment, verified afterwards."""
+
+    check_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
+    """Reviewer working days of the formal check before approval."""
+    verification_delay_days: Distribution = Field(default_factory=lambda: Fixed(value=30.0))
+    """Calendar days from approval to the post-approval inspection."""
+    verification_fraction: Probability = 0.3
+    """Share of the full review effort the inspection costs."""
+    breach_probability: Probability = 0.05
+    """Chance the inspection finds a breach; the enterprise must rectify and be re-reviewed."""
+
+
+class OneIndustryOneLicense(_Mechanism):
+    """准入即准营: operating licences issued as one combined licence, one application."""
+
+
+class JointAcceptance(_Mechanism):
+    """竣工即投产 (1): all completion checks in one joint inspection, one application."""
+
+
+class CombinedSurvey(_Mechanism):
+    """竣工即投产 (2), 测验合一: one as-built survey serves every check."""
+
+    removes: tuple[str, ...] = ()
+    """Items made unnecessary by the combined survey."""
+
+
+class ProductionPrepOverlap(_Mechanism):
+    """竣工即投产 (3): production preparation starts at completion, not after acceptance."""
+
+
+class Online(_Mechanism):
+    """网上办: a share of applications for online-eligible items is made online."""
+
+    share: Probability = 0.9
+    """Chance an application whose items are all online-eligible is made online."""
+
+
+class OnsiteService(_Mechanism):
+    """上门办: service teams take applications at the enterprise, replacing the trip."""
+
+    teams: Annotated[int, Field(ge=0)] = 2
+    """Teams available at once."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``teams``."""
+    visit_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
+    """Working days a visit holds a team; with no team free the enterprise travels."""
+
+
+class ConditionalAcceptance(_Mechanism):
+    """容缺办: a file with minor deficiencies is accepted and supplemented in parallel."""
+
+    minor_share: Probability = 0.6
+    """Share of deficient submissions of tolerable items whose deficiency is minor."""
+    supplement_days: Distribution = Field(default_factory=lambda: Fixed(value=5.0))
+    """Calendar days the applicant takes to supplement (deadline 3 WD to 7 days)."""
+    missed_probability: Probability = 0.1
+    """Chance the supplement misses its deadline, holding the item."""
+    missed_delay_days: Distribution = Field(default_factory=lambda: Fixed(value=10.0))
+    """Calendar days a missed supplement holds the item."""
+    courier: bool = True
+    """Supplements travel by free two-way courier (no trip); otherwise one trip each."""
+
+
+class Agents(_Mechanism):
+    """代理办: free agents run the formalities; a finite pool with a caseload each."""
+
+    count: Annotated[int, Field(ge=0)] = 2
+    """Agents (代办员)."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``count``."""
+    caseload: Annotated[int, Field(ge=1)] = 40
+    """Projects one agent carries at once."""
+    max_wait_days: NonNegative | None = 30.0
+    """Calendar days a project waits for an agent before going on alone (None: waits)."""
+    deficiency_factor: Probability = 0.5
+    """Multiplier on deficiency probabilities of a project with an agent."""
+    preparation_factor: Probability = 0.7
+    """Multiplier on preparation time of a project with an agent."""
+
+
+class TimeLimitedFeedback(_Mechanism):
+    """并联办 限时反馈: in parallel approval, each department answers within its limit."""
+
+    escalate_at: Probability = 0.8
+    """Share of the limit after which a still-queued item jumps the queue."""
+    deemed_consent: bool = False
+    """An item not answered within its limit counts as approved (超时默认)."""
+
+
+class ServiceTeam(_Mechanism):
+    """一个链长负责: a service team closes the idle gaps between stages."""
+
+    gap_factor: Probability = 0.2
+    """Multiplier on the enterprise's idle gap between stages."""
+
+
+class ProcessMap(_Mechanism):
+    """一张蓝图导引: a published flowchart and coaching before application."""
+
+    preparation_factor: Probability = 0.85
+    """Multiplier on preparation and intermediary-selection time."""
+    misroute_factor: Probability = 0.5
+    """Multiplier on the chance an enquiry is misrouted."""
+
+
+class ChecklistNotice(_Mechanism):
+    """一张表格告知: every required material told once, up front."""
+
+    deficiency_factor: Probability = 0.6
+    """Multiplier on the first-submission deficiency probability."""
+
+
+class OneWindow(_Mechanism):
+    """一个窗口办理: a comprehensive window takes every application."""
+
+    clerks: Annotated[int, Field(ge=0)] = 4
+    """Window clerks, who do the intake instead of departments' own windows."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``clerks``."""
+
+
+class MonitoringSystem(_Mechanism):
+    """一个系统审批: node deadlines on the platform (3.0)."""
+
+    escalate_at: Probability = 0.8
+    """Share of the limit after which a still-queued item jumps the queue."""
+    intermediary_factor: Probability = 0.5
+    """Multiplier on intermediary-selection time (chosen online)."""
+
+
+class PerformanceReview(_Mechanism):
+    """一套机制运行: departments scored on time and timeliness."""
+
+    effort_factor: Annotated[float, Field(gt=0, le=1)] = 0.9
+    """Multiplier on reviewer effort once departments are scored."""
+
+
+class Mechanisms(_Frozen):
+    """The eighteen mechanisms of the notice as switches (land = start is an outcome)."""
+
+    landing_service: LandingService = LandingService()
+    """六个即 1."""
+    first_contact_responsibility: FirstContactResponsibility = FirstContactResponsibility()
+    """六个即 2."""
+    commitment_approval: CommitmentApproval = CommitmentApproval()
+    """六个即 3."""
+    one_industry_one_license: OneIndustryOneLicense = OneIndustryOneLicense()
+    """六个即 4."""
+    joint_acceptance: JointAcceptance = JointAcceptance()
+    """六个即 6."""
+    combined_survey: CombinedSurvey = CombinedSurvey()
+    """六个即 6."""
+    production_prep_overlap: ProductionPrepOverlap = ProductionPrepOverlap()
+    """六个即 6."""
+    online: Online = Online()
+    """六个办 1."""
+    onsite_service: OnsiteService = OnsiteService()
+    """六个办 2."""
+    conditional_acceptance: ConditionalAcceptance = ConditionalAcceptance()
+    """六个办 3."""
+    agents: Agents = Agents()
+    """六个办 4."""
+    time_limited_feedback: TimeLimitedFeedback = TimeLimitedFeedback()
+    """六个办 5 (with ``approval_mode: parallel``)."""
+    service_team: ServiceTeam = ServiceTeam()
+    """六个一 1."""
+    process_map: ProcessMap = ProcessMap()
+    """六个一 2."""
+    checklist_notice: ChecklistNotice = ChecklistNotice()
+    """六个一 3."""
+    one_window: OneWindow = OneWindow()
+    """六个一 4."""
+    monitoring_system: MonitoringSystem = MonitoringSystem()
+    """六个一 5."""
+    performance_review: PerformanceReview = PerformanceReview()
+    """六个一 6."""
+
+
+class Enterprise(_Frozen):
+    """Frictions on the enterprise side that some mechanisms remove."""
+
+    stage_gap_days: Distribution = ZERO
+    """Idle calendar days between finishing one stage and applying for the next."""
+    misroute_probability: Probability = 0.0
+    """Chance an enquiry before an application is misrouted (without 首问即责任)."""
+    misroute_delay_days: Distribution = ZERO
+    """Calendar days one misrouting costs (each also costs a trip)."""
+    max_misroutes: Annotated[int, Field(ge=0, le=5)] = 3
+    """Most times one enquiry is bounced."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
+class Pool(NamedTuple):
+    """A finite resource of the county, as the simulation and the metrics see it."""
+
+    name: str
+    kind: str
+    """``department``, ``window``, ``onsite_teams`` or ``agents``."""
+    capacity: int
+    changes: tuple[StaffChange, ...]
+
+
 class Scenario(_Frozen):
     """One complete, validated scenario."""
 
@@ -208,6 +452,12 @@ class Scenario(_Frozen):
     """Which limit items are held to."""
     handoff_days: Distribution = ZERO
     """Calendar days from signing until the first formality starts."""
+    intake_wd: Distribution = ZERO
+    """Working days one application's intake holds a clerk (or a department reviewer)."""
+    enterprise: Enterprise = Enterprise()
+    """Enterprise-side frictions."""
+    mechanisms: Mechanisms = Mechanisms()
+    """The eighteen "three sixes" mechanisms, all off by default."""
     departments: dict[str, Department]
     """Departments by name (Chinese names welcome)."""
     items: dict[str, Item]
@@ -235,6 +485,27 @@ class Scenario(_Frozen):
                 ],
             )
         return self
+
+    def pools(self) -> list[Pool]:
+        """Every finite resource: departments, then the mechanisms' pools if switched on."""
+        pools = [
+            Pool(name, "department", d.staff, d.staff_changes)
+            for name, d in self.departments.items()
+        ]
+        m = self.mechanisms
+        if m.one_window.enabled:
+            pools.append(Pool("window", "window", m.one_window.clerks, m.one_window.staff_changes))
+        if m.onsite_service.enabled:
+            pools.append(
+                Pool("onsite_teams", "onsite_teams", m.onsite_service.teams, m.onsite_service.staff_changes)
+            )
+        if m.agents.enabled:
+            caseload = m.agents.caseload
+            changes = tuple(
+                StaffChange(date=c.date, staff=c.staff * caseload) for c in m.agents.staff_changes
+            )
+            pools.append(Pool("agents", "agents", m.agents.count * caseload, changes))
+        return pools
 
     def limit_wd(self, item: str) -> float | None:
         """The limit an item is held to under this scenario's ``time_limits``."""
@@ -288,7 +559,9 @@ def _reference_problems(s: Scenario) -> Any:
                 f"unknown department {item.department!r}; known: {_known(s.departments)}",
                 item.department,
             )
-        elif s.departments[item.department].staff == 0:
+        elif s.departments[item.department].staff == 0 and not any(
+            c.staff > 0 for c in s.departments[item.department].staff_changes
+        ):
             yield (
                 ("departments", item.department, "staff"),
                 f"department {item.department!r} owns item {name!r} but has no staff",
@@ -342,6 +615,13 @@ def _reference_problems(s: Scenario) -> Any:
                 )
     if not s.project_types:
         yield (("project_types",), "at least one project type is needed", {})
+    for k, removed in enumerate(s.mechanisms.combined_survey.removes):
+        if removed not in known_items:
+            yield (
+                ("mechanisms", "combined_survey", "removes", k),
+                f"unknown item {removed!r}; known items: {_known(s.items)}",
+                removed,
+            )
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str]:
