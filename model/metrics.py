@@ -68,11 +68,14 @@ def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
     """
     work = events[
         events["activity"].isin(POOL_WORK)
-        & events["lifecycle"].isin(("schedule", "start", "complete"))
+        & events["lifecycle"].isin(("schedule", "start", "complete", "withdraw"))
     ]
     if work.empty:
         return pd.DataFrame(
-            columns=["project_id", "item", "activity", "resource", "schedule", "start", "complete"]
+            columns=[
+                "project_id", "item", "activity", "resource",
+                "schedule", "start", "complete", "withdraw",
+            ]  # fmt: skip
         )
     work = work.assign(
         k=work.groupby(["project_id", "item", "activity", "lifecycle"]).cumcount()
@@ -83,11 +86,13 @@ def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
         values="time",
         aggfunc="first",
     ).reset_index()
-    for column in ("schedule", "start", "complete"):
+    for column in ("schedule", "start", "complete", "withdraw"):
         if column not in wide:
             wide[column] = np.nan
     wide.columns.name = None
-    return wide[["project_id", "item", "activity", "resource", "schedule", "start", "complete"]]
+    return wide[
+        ["project_id", "item", "activity", "resource", "schedule", "start", "complete", "withdraw"]
+    ]
 
 
 def project_table(
@@ -220,11 +225,10 @@ def resource_table(
     for pool in scenario.pools():
         v = visits[visits["resource"] == pool.name]
         schedule = v["schedule"].to_numpy(float)
-        abandoned = v["start"].isna().to_numpy() & v["complete"].isna().to_numpy() & (
-            schedule < end_day
-        )
-        start = v["start"].fillna(end_day).to_numpy(float)
-        complete = v["complete"].fillna(end_day).to_numpy(float)
+        abandoned = v["withdraw"].notna().to_numpy()
+        # A request withdrawn (a project stopped waiting for an agent) left the queue then.
+        start = v["start"].fillna(v["withdraw"]).fillna(end_day).to_numpy(float)
+        complete = v["complete"].fillna(v["withdraw"]).fillna(end_day).to_numpy(float)
         busy_from = np.clip(start, window_start, window_end)
         busy_to = np.clip(complete, window_start, window_end)
         busy_wd = float(
@@ -292,6 +296,27 @@ def scorecard(items: pd.DataFrame, resources: pd.DataFrame) -> pd.DataFrame:
     card["utilisation"] = departments["utilisation"].mean()
     card.index.name = "department"
     return card.reset_index()
+
+
+def bottlenecks(resources: pd.DataFrame, threshold: float = 0.9) -> list[str]:
+    """Pools that hold projects up, worst first.
+
+    A pool is a bottleneck when its mean utilisation (across replications) is at
+    least ``threshold`` or projects gave up waiting for it; ranked by utilisation,
+    then by mean wait.
+    """
+    if resources.empty:
+        return []
+    by = resources.groupby("resource")
+    table = pd.DataFrame(
+        {
+            "utilisation": by["utilisation"].mean(),
+            "wait": by["mean_wait_days"].mean(),
+            "gave_up": by["gave_up"].sum() if "gave_up" in resources else 0,
+        }
+    )
+    flagged = table[(table["utilisation"] >= threshold) | (table["gave_up"] > 0)]
+    return list(flagged.sort_values(["utilisation", "wait"], ascending=False).index)
 
 
 def _max_queue(schedule: np.ndarray, start: np.ndarray) -> int:

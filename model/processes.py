@@ -57,6 +57,9 @@ Process = Generator[simpy.Event, Any, Any]
 
 #: The approval stages between land and construction start.
 PRE_START_STAGES = (1, 2, 3)
+#: Decision limit for work without one of its own, when queues are ordered by
+#: deadline: the general limit of the Administrative Licensing Law, Art. 42 [R].
+DEFAULT_LIMIT_WD = 20.0
 #: Priority of an escalated request: ahead of every deadline.
 ESCALATED_PRIORITY = -1.0
 
@@ -183,8 +186,10 @@ class County:
         emit((now, project_id, item, activity, "schedule", pool_name))
         if self.prioritised[pool_name]:
             deadline = 0.0
-            if limit is not None and self.edf[pool_name]:
-                deadline = self.calendar.working_time(now) + limit
+            if self.edf[pool_name]:
+                # Work without a limit of its own is due like an ordinary decision.
+                due = DEFAULT_LIMIT_WD if limit is None else limit
+                deadline = self.calendar.working_time(now) + due
             request = pool.request(priority=deadline)  # type: ignore[call-arg]
             if self.escalate_at is not None and limit is not None:
                 escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - now
