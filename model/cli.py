@@ -24,6 +24,7 @@ USER_ERROR = 2
 
 #: How key outputs are labelled on the terminal.
 LABELS = {
+    "signing_to_first_application_days": "signing → first application (days)",
     "signing_to_land_days": "signing → land (days)",
     "land_to_start_days": "land → construction start (days)",
     "signing_to_start_days": "signing → construction start (days)",
@@ -32,9 +33,11 @@ LABELS = {
     "signing_to_production_days": "signing → production (days)",
     "signing_to_production_wd": "signing → production (working days)",
     "trips": "trips per project",
-    "share_at_most_one_trip": "share with at most one trip",
+    "share_at_most_one_trip": "share with at most one trip (最多跑一次)",
+    "share_zero_trips": "share with zero trips",
     "rework_rounds": "rework rounds per project",
     "share_items_within_limit": "share of items within limit",
+    "mean_item_days": "mean item time, queue to decision (days)",
 }
 
 

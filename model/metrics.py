@@ -45,6 +45,7 @@ PHASES: dict[str, tuple[str, str]] = {
 
 #: Per-replication outputs that the KPI tables report, in order.
 KEY_OUTPUTS: tuple[str, ...] = (
+    "signing_to_first_application_days",
     "signing_to_land_days",
     "land_to_start_days",
     "signing_to_start_days",
@@ -54,8 +55,10 @@ KEY_OUTPUTS: tuple[str, ...] = (
     "signing_to_production_wd",
     "trips",
     "share_at_most_one_trip",
+    "share_zero_trips",
     "rework_rounds",
     "share_items_within_limit",
+    "mean_item_days",
 )
 
 
