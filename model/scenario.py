@@ -184,6 +184,12 @@ class RunSettings(_Frozen):
     """Independent replications."""
     seed: Annotated[int, Field(ge=0)] = 20220601
     """Root of the ``numpy.random.SeedSequence``."""
+    max_events: Annotated[int, Field(ge=1)] = 20_000_000
+    """A replication stops with an error after this many simulated events."""
+    max_wall_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3600.0
+    """A replication stops with an error after this much wall-clock time."""
+    debug: bool = False
+    """Check invariants while simulating (pool capacity, milestone order); slower."""
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> RunSettings:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 import simpy
 
 from model.draws import draw_project, signings
-from model.eventlog import EventLog
+from model.eventlog import MILESTONES, EventLog
 from model.processes import County
 from model.rng import Streams
 from model.scenario import Scenario
 from model.workcalendar import WorkCalendar, holiday_source
+
+#: Simulated days between checks of the event and wall-time bounds.
+CHECK_EVERY_DAYS = 30.0
+
+
+class RunLimitError(RuntimeError):
+    """A replication hit its bound on simulated events or wall time."""
+
+
+class InvariantError(AssertionError):
+    """The simulation broke one of its own invariants (a bug, not bad input)."""
 
 
 @dataclass(frozen=True)
@@ -37,27 +49,72 @@ def build_calendar(scenario: Scenario) -> WorkCalendar:
     return WorkCalendar(scenario.run.start_date, span, scenario.calendar.closures)
 
 
+class _CheckedEmit:
+    """Wraps the event log's ``emit`` to assert invariants as facts arrive (debug runs)."""
+
+    def __init__(self, emit: object, county: County) -> None:
+        self.emit = emit
+        self.county = county
+        self.last_time = 0.0
+        self.milestone: dict[int, int] = {}
+
+    def __call__(self, record: tuple[float, int, str, str, str, str]) -> None:
+        time_, project, _item, activity, lifecycle, resource = record
+        if time_ < self.last_time - 1e-9:
+            raise InvariantError(f"time went backwards: {record}")
+        self.last_time = time_
+        if lifecycle == "start" and resource in self.county.pools:
+            pool = self.county.pools[resource]
+            if len(pool.users) > pool.capacity:
+                raise InvariantError(f"{resource} over capacity at day {time_:.2f}")
+        if activity in MILESTONES:
+            rank = MILESTONES.index(activity)
+            if rank != self.milestone.get(project, -1) + 1:
+                raise InvariantError(f"project {project}: {activity} out of order")
+            self.milestone[project] = rank
+        self.emit(record)  # type: ignore[operator]
+
+
 def run_replication(
     scenario: Scenario, replication: int, seed: int | None = None, calendar: WorkCalendar | None = None
 ) -> RunResult:
-    """Simulate one replication; a pure function of its arguments (no I/O, no globals)."""
+    """Simulate one replication; a pure function of its arguments (no I/O, no globals).
+
+    Raises:
+        RunLimitError: the run reached ``run.max_events`` or ``run.max_wall_seconds``.
+        InvariantError: with ``run.debug``, an invariant failed while simulating.
+    """
     seed = scenario.run.seed if seed is None else seed
     calendar = calendar or build_calendar(scenario)
+    settings = scenario.run
     streams = Streams(seed, replication)
     env = simpy.Environment()
     log = EventLog()
     county = County(env, scenario, calendar, log)
+    if settings.debug:
+        county.emit = _CheckedEmit(log.emit, county)  # type: ignore[assignment]
     projects = [
         draw_project(scenario, streams, index, kind, day)
         for index, (day, kind) in enumerate(signings(scenario, streams))
     ]
     env.process(county.sign_projects(projects))
-    horizon = scenario.run.horizon_days
-    if scenario.run.drain:
-        limit = env.timeout(horizon + scenario.run.drain_limit_days)
-        env.run(until=env.any_of([county.all_done, limit]))
-    else:
-        env.run(until=horizon)
+    horizon = settings.horizon_days
+    final_day = horizon + settings.drain_limit_days if settings.drain else horizon
+    started = time.monotonic()
+    # Run in slices so that the bounds are checked without touching the event path.
+    while env.now < final_day and not county.all_done.triggered:
+        env.run(until=min(env.now + CHECK_EVERY_DAYS, final_day))
+        if len(log) > settings.max_events:
+            raise RunLimitError(
+                f"replication {replication} stopped at simulated day {env.now:.0f}: more than "
+                f"{settings.max_events:,} events (run.max_events). The scenario may be "
+                "unstable (arrivals beyond capacity) or far larger than intended."
+            )
+        if time.monotonic() - started > settings.max_wall_seconds:
+            raise RunLimitError(
+                f"replication {replication} stopped at simulated day {env.now:.0f}: over "
+                f"{settings.max_wall_seconds:g} s of wall time (run.max_wall_seconds)."
+            )
     notes = tuple(
         f"public holidays of {year} projected by rule ({holiday_source(year)})"
         for year in calendar.projected_years

@@ -1,0 +1,101 @@
+"""Checks on a finished replication: growing queues and the model's invariants.
+
+Both are pure functions of the tables :mod:`model.metrics` derives from the
+event log. A growing queue means the arrivals exceed a pool's capacity: the
+means of such a run describe a transient, not the county, so the run says so.
+The invariants (conservation, order, capacity, bounds) are asserted in every
+test run and, with ``run.debug``, in users' runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.eventlog import MILESTONES
+from model.scenario import Scenario
+from model.simulation import InvariantError
+
+#: A queue counts as growing when, over the measured window, its length in the
+#: last third is this many times that in the first third ...
+GROWTH_FACTOR = 2.0
+#: ... and at least this many applications per member of the pool wait at the end.
+BACKLOG_PER_MEMBER = 3.0
+
+
+def queue_lengths(visits: pd.DataFrame, resource: str, times: np.ndarray) -> np.ndarray:
+    """Number waiting at ``resource`` at each of ``times`` (joined and not yet served)."""
+    v = visits[visits["resource"] == resource]
+    joined = np.sort(v["schedule"].to_numpy(float))
+    left = np.sort(v["start"].fillna(v["withdraw"]).fillna(np.inf).to_numpy(float))
+    return np.searchsorted(joined, times, side="right") - np.searchsorted(left, times, side="right")
+
+
+def growing_queues(visits: pd.DataFrame, scenario: Scenario, end_day: float) -> list[str]:
+    """Messages naming every pool whose queue grows through the measured window."""
+    start = scenario.run.warmup_days
+    end = min(scenario.run.horizon_days, end_day)
+    if end - start < 30:
+        return []
+    times = np.linspace(start, end, 31)
+    thirds = np.array_split(np.arange(len(times)), 3)
+    messages = []
+    for pool in scenario.pools():
+        lengths = queue_lengths(visits, pool.name, times)
+        first, last = lengths[thirds[0]].mean(), lengths[thirds[-1]].mean()
+        backlog = lengths[-1]
+        members = max(pool.capacity, 1)
+        if last > GROWTH_FACTOR * max(first, 1.0) and backlog >= BACKLOG_PER_MEMBER * members:
+            messages.append(
+                f"unstable: the queue at {pool.name} grows from {first:.0f} to {last:.0f} "
+                f"waiting ({backlog} at day {end:.0f}, {pool.capacity} member(s)); arrivals "
+                f"exceed its capacity, so means describe a growing backlog, not a steady state"
+            )
+    return messages
+
+
+def check_invariants(
+    events: pd.DataFrame,
+    projects: pd.DataFrame,
+    items: pd.DataFrame,
+    resources: pd.DataFrame,
+    scenario: Scenario,
+    projects_signed: int,
+) -> None:
+    """Raise :class:`InvariantError` if any invariant of a replication fails.
+
+    Conservation of projects and items, no negative durations or waits,
+    milestones in order, utilisation within [0, 1].
+    """
+    signed = events[events["activity"] == "signed"]
+    if len(signed) != projects_signed or signed["project_id"].duplicated().any():
+        raise InvariantError(f"{projects_signed} signed but {len(signed)} 'signed' events")
+    kept = signed[signed["time"] >= scenario.run.warmup_days]["project_id"]
+    if set(projects["project_id"]) != set(kept):
+        raise InvariantError("the project table does not hold exactly the measured projects")
+    if items.duplicated(["project_id", "item"]).any():
+        raise InvariantError("an item instance is counted twice")
+    finished = projects[projects["finished"]]
+    days = finished[[f"{m}_day" for m in MILESTONES]].to_numpy(float)
+    if (np.diff(days, axis=1) < -1e-9).any():
+        raise InvariantError("milestones out of order for a finished project")
+    for type_name, group in finished.groupby("project_type"):
+        wanted = set(scenario.project_types[str(type_name)].items)
+        if scenario.mechanisms.combined_survey.enabled:
+            wanted -= set(scenario.mechanisms.combined_survey.removes)
+        decided = items[items["project_id"].isin(group["project_id"])].groupby("project_id")["item"]
+        have = {project_id: set(names) for project_id, names in decided}
+        for project_id in group["project_id"]:
+            names = have.get(project_id, set())
+            if names != wanted:
+                raise InvariantError(
+                    f"project {project_id} decided {sorted(names)}, needs {sorted(wanted)}"
+                )
+    durations = [c for c in projects.columns if c.endswith("_days") or c.endswith("_wd")]
+    if (projects[durations].to_numpy(float) < -1e-9).any():
+        raise InvariantError("a negative phase duration")
+    if (items[["waiting_days", "effort_wd"]].to_numpy(float) < -1e-9).any():
+        raise InvariantError("a negative wait or effort")
+    utilisation = resources["utilisation"].dropna()
+    if ((utilisation < -1e-9) | (utilisation > 1 + 1e-9)).any():
+        raise InvariantError("utilisation outside [0, 1]")
