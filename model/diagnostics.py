@@ -70,7 +70,9 @@ def check_invariants(
     signed = events[events["activity"] == "signed"]
     if len(signed) != projects_signed or signed["project_id"].duplicated().any():
         raise InvariantError(f"{projects_signed} signed but {len(signed)} 'signed' events")
-    kept = signed[signed["time"] >= scenario.run.warmup_days]["project_id"]
+    kept = signed[(signed["time"] >= scenario.run.warmup_days) | (signed["project_id"] < 0)][
+        "project_id"
+    ]
     if set(projects["project_id"]) != set(kept):
         raise InvariantError("the project table does not hold exactly the measured projects")
     if items.duplicated(["project_id", "item"]).any():
@@ -87,6 +89,8 @@ def check_invariants(
         have = {project_id: set(names) for project_id, names in decided}
         for project_id in group["project_id"]:
             names = have.get(project_id, set())
+            if project_id < 0:  # in progress at the start: its done items were decided before
+                names |= set(scenario.pipeline[-project_id - 1].done)
             if names != wanted:
                 raise InvariantError(
                     f"project {project_id} decided {sorted(names)}, needs {sorted(wanted)}"

@@ -94,14 +94,25 @@ class ProjectDraws:
     items: dict[str, ItemDraws]
 
 
+#: Stream index of the first project already in progress at the start, far from
+#: those of new signings so that adding a pipeline leaves their draws unchanged.
+PIPELINE_STREAM_BASE = 1_000_000_000
+
+
 def draw_project(
-    scenario: Scenario, streams: Streams, project_id: int, project_type: str, signed_day: float
+    scenario: Scenario,
+    streams: Streams,
+    project_id: int,
+    project_type: str,
+    signed_day: float,
+    stream_index: int | None = None,
 ) -> ProjectDraws:
-    """Draw every intrinsic quantity of one project."""
-    durations = streams.project_stream("durations", project_id)
-    rework = streams.project_stream("rework", project_id)
-    changes = streams.project_stream("changes", project_id)
-    mechanisms = streams.project_stream("mechanisms", project_id)
+    """Draw every intrinsic quantity of one project (from streams of ``stream_index``)."""
+    key = project_id if stream_index is None else stream_index
+    durations = streams.project_stream("durations", key)
+    rework = streams.project_stream("rework", key)
+    changes = streams.project_stream("changes", key)
+    mechanisms = streams.project_stream("mechanisms", key)
     ptype = scenario.project_types[project_type]
     m = scenario.mechanisms
     project_u = durations.random(_PROJECT_SLOTS).tolist()

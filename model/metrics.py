@@ -139,7 +139,11 @@ def project_table(
             over.groupby(items["project_id"]).sum().reindex(table.index, fill_value=0).astype(int)
         )
     table["finished"] = table["production_day"].notna()
-    table = table[table["signed_day"] >= scenario.run.warmup_days]
+    # Projects already in progress at the start carry their reference; they are
+    # always kept (they are what a pipeline forecast is about).
+    table["pipeline_name"] = signed["resource"].reindex(table.index).replace("", None)
+    table["pipeline"] = table.index < 0
+    table = table[(table["signed_day"] >= scenario.run.warmup_days) | table["pipeline"]]
     return table.reset_index()
 
 
@@ -205,7 +209,7 @@ def item_table(
     )
     table = table.reset_index()
     signed = events[events["activity"] == "signed"].set_index("project_id")["time"]
-    kept = signed[signed >= scenario.run.warmup_days].index
+    kept = signed[(signed >= scenario.run.warmup_days) | (signed.index < 0)].index
     return table[table["project_id"].isin(kept)][columns].reset_index(drop=True)
 
 
@@ -333,7 +337,15 @@ def _max_queue(schedule: np.ndarray, start: np.ndarray) -> int:
 
 
 def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]:
-    """The per-replication key outputs (means over projects signed after the warm-up)."""
+    """The per-replication key outputs (means over projects signed after the warm-up).
+
+    Projects already in progress at the start (a pipeline) are left out: the
+    outputs describe the cohort of new signings; pipeline forecasts are read
+    from the project and item tables.
+    """
+    if "pipeline" in projects:
+        items = items[~items["project_id"].isin(projects.loc[projects["pipeline"], "project_id"])]
+        projects = projects[~projects["pipeline"]]
     finished = projects[projects["finished"]]
     started = projects[projects["construction_start_day"].notna()]
     row: dict[str, float] = {

@@ -17,7 +17,7 @@ chance they act on was drawn at signing (:mod:`model.draws`).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ from model.eventlog import (
     EventLog,
 )
 from model.pools import PriorityPool, apply_changes, make_pool
-from model.scenario import STAGE_ORDER, Scenario
+from model.scenario import STAGE_ORDER, PipelineProject, Scenario
 from model.workcalendar import WorkCalendar
 
 Process = Generator[simpy.Event, Any, Any]
@@ -75,6 +75,10 @@ class Case:
     """The agent slot held, if any."""
     rectifications: list[simpy.Process] = field(default_factory=list)
     """Open rectifications of breached commitments; they block the next milestone."""
+    done: frozenset[str] = frozenset()
+    """Items decided before the run started (a project already in progress)."""
+    under_way: dict[str, float] = field(default_factory=dict)
+    """Items submitted before the run started, by submission time (negative days)."""
 
     @property
     def project_id(self) -> int:
@@ -172,16 +176,17 @@ class County:
         pool_name: str,
         effort_wd: float,
         limit: float | None = None,
+        queued_since: float | None = None,
     ) -> Process:
         """Queue at a pool, then hold one member for ``effort_wd`` working days.
 
         With earliest-deadline-first the request is ordered by its limit; with
         escalation a request still waiting at ``escalate_at`` of its limit jumps
-        the queue.
+        the queue. ``queued_since`` dates a request made before the run started.
         """
         env = self.env
         pool = self.pools[pool_name]
-        now = env.now
+        now = env.now if queued_since is None else queued_since
         emit = self.emit
         emit((now, project_id, item, activity, "schedule", pool_name))
         if self.prioritised[pool_name]:
@@ -192,8 +197,8 @@ class County:
                 deadline = self.calendar.working_time(now) + due
             request = pool.request(priority=deadline)  # type: ignore[call-arg]
             if self.escalate_at is not None and limit is not None:
-                escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - now
-                yield request | env.timeout(escalation)
+                escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - env.now
+                yield request | env.timeout(max(escalation, 0.0))
                 if not request.triggered:
                     request.cancel()  # type: ignore[no-untyped-call]
                     emit((env.now, project_id, item, ESCALATED, "complete", pool_name))
@@ -301,10 +306,12 @@ class County:
         probability = spec.deficiency_probability * self.deficiency_factor * agent_factor
         effort = draws.effort_wd * self.effort_factor
         tolerant = m.conditional_acceptance.enabled and spec.tolerable
-        submitted = env.now
+        since = case.under_way.get(item)
+        submitted = env.now if since is None else since
         round_index = 0
         while True:
-            yield from self.hold(pid, item, REVIEW, department, effort, limit)
+            yield from self.hold(pid, item, REVIEW, department, effort, limit, since)
+            since = None
             if round_index >= MAX_ROUNDS or draws.deficiency_u[round_index] >= probability:
                 break
             if tolerant and draws.minor_u[round_index] < m.conditional_acceptance.minor_share:
@@ -405,9 +412,10 @@ class County:
                 channel = yield from self.apply(case, [item], item)
             work = self.convert(case, item)
         else:
-            yield from self.prepare(case, item)
-            if channel is not None:
-                channel = yield from self.apply(case, [item], item)
+            if item not in case.under_way:  # already prepared and submitted otherwise
+                yield from self.prepare(case, item)
+                if channel is not None:
+                    channel = yield from self.apply(case, [item], item)
             work = self.review(case, item, channel or "group")
         limit = self.limits[item]
         if self.deemed_consent and limit is not None and not simulated:
@@ -439,11 +447,15 @@ class County:
         within the group are decided; the group ends when all are. ``simulated``
         runs the group as pre-land simulated reviews, which end in opinions.
         """
+        # A stage already begun before the run (a project in progress) is continued:
+        # no gap, no new group application, decided items are not redone.
+        begun = any(i in case.done or i in case.under_way for i in items)
+        items = [i for i in items if i not in case.done]
         if not items:
             return
         env = self.env
         pid = case.project_id
-        gap = case.draws.stage_gap_days.get(label, 0.0) * self.gap_factor
+        gap = 0.0 if begun else case.draws.stage_gap_days.get(label, 0.0) * self.gap_factor
         if gap > 0:
             yield env.timeout(gap)
         self.emit((env.now, pid, label, STAGE, "start", ""))
@@ -451,7 +463,8 @@ class County:
             for item in items:
                 yield from self.decide(case, item, "own", simulated)
         else:
-            yield from self.apply(case, items, label)
+            if not begun:
+                yield from self.apply(case, items, label)
             decided = {item: env.event() for item in items}
             for item in items:
                 env.process(self._after_prerequisites(case, item, decided, simulated))
@@ -496,30 +509,36 @@ class County:
 
     # -- the lifecycle -------------------------------------------------------------------
 
-    def lifecycle(self, project: ProjectDraws) -> Process:
-        """One project from signing to production."""
+    def lifecycle(self, case: Case, land_day: float | None = None) -> Process:
+        """One project from signing (or from where it stood at the start) to production."""
         env = self.env
+        project = case.draws
         pid = project.project_id
-        case = Case(project)
         stages = self.stage_items[project.project_type]
         m = self.m
-        # The project type rides in the item column of the "signed" event.
-        self.emit((env.now, pid, project.project_type, "signed", "complete", ""))
-        yield env.timeout(project.handoff_days)
+        in_progress = bool(case.done or case.under_way)
+        if not in_progress:
+            yield env.timeout(project.handoff_days)
         if self.has_agents:
             yield from self.engage_agent(case, "pre_start")
 
         # Simulated approval stands in for the land an enterprise does not yet hold;
         # a project on its own land has nothing to simulate.
-        if self.scenario.simulated_approval and self.scenario.project_types[
-            project.project_type
-        ].land == "new":
-            simulatable = self.simulatable[project.project_type]
+        land_done = all(i in case.done for i in stages["land"])
+        if (
+            self.scenario.simulated_approval
+            and self.scenario.project_types[project.project_type].land == "new"
+            and not (in_progress and land_done)
+        ):
+            simulatable = [
+                i for i in self.simulatable[project.project_type] if i not in case.done
+            ]
             case.opinions = {item: env.event() for item in simulatable}
             # Simulated review runs alongside land supply; only the conversion waits for land.
             env.process(self.run_items(case, simulatable, "simulated", self.parallel, True))
         yield from self.run_items(case, stages["land"], "land", self.parallel)
-        self.emit((env.now, pid, "", "land_obtained", "complete", ""))
+        land_time = env.now if land_day is None or not land_done else land_day
+        self.emit((land_time, pid, "", "land_obtained", "complete", ""))
 
         for stage in PRE_START_STAGES:
             yield from self.run_items(case, stages[stage], str(stage), self.parallel)
@@ -556,13 +575,36 @@ class County:
         while case.rectifications:
             yield case.rectifications.pop()
 
-    def sign_projects(self, projects: list[ProjectDraws]) -> Process:
-        """Start each project's lifecycle at its signing time."""
+    def sign_projects(
+        self,
+        projects: list[ProjectDraws],
+        pipeline: Sequence[tuple[ProjectDraws, PipelineProject]] = (),
+    ) -> Process:
+        """Continue the projects in progress, then start each signing at its time.
+
+        ``pipeline`` holds ``(draws, PipelineProject)`` pairs of projects signed
+        before the start; their history (signing, land, submissions) is dated in
+        negative days.
+        """
         env = self.env
+        start = self.scenario.run.start_date
+        for draws, record in pipeline:
+            self.active += 1
+            # For a project in progress the resource column carries its own reference.
+            self.emit((draws.signed_day, draws.project_id, draws.project_type, "signed", "complete", record.name))
+            case = Case(
+                draws,
+                done=frozenset(record.done),
+                under_way={u.item: float((u.since - start).days) for u in record.under_way},
+            )
+            land = None if record.land_obtained is None else float((record.land_obtained - start).days)
+            env.process(self.lifecycle(case, land))
         for project in projects:
             yield env.timeout(project.signed_day - env.now)
             self.active += 1  # counted before the process starts, so draining never stops early
-            env.process(self.lifecycle(project))
+            # The project type rides in the item column of the "signed" event.
+            self.emit((env.now, project.project_id, project.project_type, "signed", "complete", ""))
+            env.process(self.lifecycle(Case(project)))
         self.signings_done = True
         if self.active == 0 and not self.all_done.triggered:
             self.all_done.succeed()

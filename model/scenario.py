@@ -158,6 +158,32 @@ class ScheduledArrivals(_Frozen):
 Arrivals = Annotated[Union[PoissonArrivals, ScheduledArrivals], Field(discriminator="kind")]
 
 
+class UnderWay(_Frozen):
+    """An item submitted before the run starts and not yet decided."""
+
+    item: str
+    """The item, one of the project type's items."""
+    since: dt.date
+    """Date the (complete) application was submitted; its clock runs from then."""
+
+
+class PipelineProject(_Frozen):
+    """A project already in progress when the run starts (signed, not yet building)."""
+
+    name: str
+    """The county's reference for the project (kept in the project table)."""
+    type: str
+    """Project type, a key of ``project_types``."""
+    signed: dt.date
+    """Signing date, on or before ``run.start_date``."""
+    land_obtained: dt.date | None = None
+    """Date land was obtained, if the land stage is done (default: the run's start)."""
+    done: tuple[str, ...] = ()
+    """Items already decided."""
+    under_way: tuple[UnderWay, ...] = ()
+    """Items submitted and still under review; they rejoin their queue at the start."""
+
+
 class CalendarSettings(_Frozen):
     """Working-day calendar."""
 
@@ -472,6 +498,8 @@ class Scenario(_Frozen):
     """Project types by name."""
     arrivals: Arrivals
     """How projects are signed."""
+    pipeline: tuple[PipelineProject, ...] = ()
+    """Projects already in progress at the start (the loader reads them from a CSV)."""
     calendar: CalendarSettings = CalendarSettings()
     """Working-day calendar settings."""
     run: RunSettings = RunSettings()
@@ -621,6 +649,7 @@ def _reference_problems(s: Scenario) -> Any:
                 )
     if not s.project_types:
         yield (("project_types",), "at least one project type is needed", {})
+    yield from _pipeline_problems(s)
     for k, removed in enumerate(s.mechanisms.combined_survey.removes):
         if removed not in known_items:
             yield (
@@ -660,3 +689,49 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str]:
 def _known(names: dict[str, Any]) -> str:
     listed = ", ".join(list(names)[:12])
     return listed + (", ..." if len(names) > 12 else "")
+
+
+def _pipeline_problems(s: Scenario) -> Any:
+    """Yield problems of projects already in progress (dates, items, stage)."""
+    start = s.run.start_date
+    pre_start = [st for st in STAGE_ORDER if st in ("land", 1, 2, 3)]
+    for k, project in enumerate(s.pipeline):
+        where = ("pipeline", k)
+        if project.type not in s.project_types:
+            yield (
+                (*where, "type"),
+                f"unknown project type {project.type!r}; known: {_known(s.project_types)}",
+                project.type,
+            )
+            continue
+        if project.signed > start:
+            yield ((*where, "signed"), "a project in progress must be signed by run.start_date", project.signed)
+        needed = set(s.project_types[project.type].items)
+        under_way = [u.item for u in project.under_way]
+        for field_name, names in (("done", project.done), ("under_way", under_way)):
+            for j, name in enumerate(names):
+                if name not in needed:
+                    yield (
+                        (*where, field_name, j),
+                        f"item {name!r} is not one of type {project.type!r}'s items",
+                        name,
+                    )
+        for j, entry in enumerate(project.under_way):
+            if not project.signed <= entry.since <= start:
+                yield (
+                    (*where, "under_way", j, "since"),
+                    "must lie between the signing date and run.start_date",
+                    entry.since,
+                )
+            if entry.item in project.done:
+                yield ((*where, "under_way", j, "item"), "item is both done and under way", entry.item)
+        remaining = [
+            i for i in needed if i not in project.done and s.items[i].stage in pre_start
+        ] if all(i in s.items for i in needed) else ["?"]
+        if not remaining:
+            yield (
+                (*where, "done"),
+                "every pre-start item is done: only projects before construction start can "
+                "be continued",
+                list(project.done),
+            )

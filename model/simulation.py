@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
-from model.draws import draw_project, signings
+from model.draws import PIPELINE_STREAM_BASE, draw_project, signings
 from model.eventlog import MILESTONES, EventLog
 from model.processes import County
 from model.rng import Streams
@@ -46,7 +46,9 @@ class RunResult:
 def build_calendar(scenario: Scenario) -> WorkCalendar:
     """The working-day calendar covering the horizon and the drain period."""
     span = int(scenario.run.horizon_days + 3 * 366)
-    return WorkCalendar(scenario.run.start_date, span, scenario.calendar.closures)
+    start = scenario.run.start_date
+    history = max([0, *((start - p.signed).days for p in scenario.pipeline)])
+    return WorkCalendar(start, span, scenario.calendar.closures, history_days=history)
 
 
 class _CheckedEmit:
@@ -55,14 +57,16 @@ class _CheckedEmit:
     def __init__(self, emit: object, county: County) -> None:
         self.emit = emit
         self.county = county
-        self.last_time = 0.0
+        self.last_time = float("-inf")
         self.milestone: dict[int, int] = {}
 
     def __call__(self, record: tuple[float, int, str, str, str, str]) -> None:
         time_, project, _item, activity, lifecycle, resource = record
-        if time_ < self.last_time - 1e-9:
-            raise InvariantError(f"time went backwards: {record}")
-        self.last_time = time_
+        # Negative times are the history of projects already in progress at the start.
+        if time_ >= 0:
+            if time_ < self.last_time - 1e-9:
+                raise InvariantError(f"time went backwards: {record}")
+            self.last_time = time_
         if lifecycle == "start" and resource in self.county.pools:
             pool = self.county.pools[resource]
             if len(pool.users) > pool.capacity:
@@ -97,7 +101,18 @@ def run_replication(
         draw_project(scenario, streams, index, kind, day)
         for index, (day, kind) in enumerate(signings(scenario, streams))
     ]
-    env.process(county.sign_projects(projects))
+    start = scenario.run.start_date
+    pipeline = [
+        (
+            draw_project(
+                scenario, streams, -(k + 1), record.type, float((record.signed - start).days),
+                stream_index=PIPELINE_STREAM_BASE + k,
+            ),
+            record,
+        )
+        for k, record in enumerate(scenario.pipeline)
+    ]
+    env.process(county.sign_projects(projects, pipeline))
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
     started = time.monotonic()
@@ -126,7 +141,7 @@ def run_replication(
         seed=seed,
         events=log.to_frame(),
         end_day=float(env.now),
-        projects_signed=len(projects),
+        projects_signed=len(projects) + len(pipeline),
         projects_open=county.active,
         notes=notes,
     )

@@ -114,13 +114,16 @@ class WorkCalendar:
 
     """
 
-    __slots__ = ("_closures", "_cum", "_n", "_np_cache", "_work", "_years", "start_date")
+    __slots__ = (
+        "_closures", "_cum", "_k", "_n", "_np_cache", "_table_start", "_work", "_years", "start_date",
+    )  # fmt: skip
 
     def __init__(
         self,
         start_date: dt.date,
         span_days: int = 3 * 366,
         closures: Iterable[dt.date] = (),
+        history_days: int = 0,
     ) -> None:
         """Build the calendar.
 
@@ -128,6 +131,8 @@ class WorkCalendar:
             start_date: The date of day index 0.
             span_days: Days to precompute up front; later days are added on demand.
             closures: Extra non-working dates (e.g. a county-wide office closure).
+            history_days: Days before ``start_date`` the calendar also covers, as
+                negative times (for projects already in progress at the start).
 
         Raises:
             ValueError: If ``span_days`` is not positive.
@@ -139,6 +144,10 @@ class WorkCalendar:
         if span_days < 1:
             raise ValueError(f"span_days must be positive, got {span_days}")
         self.start_date: dt.date = start_date
+        # Internally day 0 of the tables is ``history_days`` before t = 0; W is
+        # then measured from the tables' start, which only shifts it by a constant.
+        self._k = int(history_days)
+        self._table_start = start_date - dt.timedelta(days=self._k)
         self._closures: frozenset[dt.date] = frozenset(closures)
         self._work: list[bool] = []
         # _cum[d] = working days with index < d, as floats so W is float arithmetic.
@@ -146,7 +155,7 @@ class WorkCalendar:
         self._n = 0
         self._years: set[int] = set()
         self._np_cache: tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]] | None = None
-        self._extend_to(span_days)
+        self._extend_to(span_days + self._k)
 
     # -- construction -------------------------------------------------------------
 
@@ -154,16 +163,16 @@ class WorkCalendar:
         """Grow the tables to cover at least day indices ``[0, n_days)``."""
         if n_days <= self._n:
             return
-        max_days = (_MAX_DATE - self.start_date).days + 1
+        max_days = (_MAX_DATE - self._table_start).days + 1
         if n_days > max_days:
             raise ValueError(
                 f"time beyond {_MAX_DATE.isoformat()} requested from a calendar "
-                f"starting {self.start_date.isoformat()}"
+                f"starting {self._table_start.isoformat()}"
             )
         # Doubling keeps repeated small overruns amortised O(1) per day.
         n_new = min(max(n_days, 2 * self._n), max_days)
-        first = self.start_date + dt.timedelta(days=self._n)
-        last = self.start_date + dt.timedelta(days=n_new - 1)
+        first = self._table_start + dt.timedelta(days=self._n)
+        last = self._table_start + dt.timedelta(days=n_new - 1)
         flags: list[bool] = []
         for year in range(first.year, last.year + 1):
             table, _ = _year_table(year)
@@ -173,7 +182,7 @@ class WorkCalendar:
             flags.extend(table[lo:hi])
         base = self._n
         for closed in self._closures:
-            i = (closed - self.start_date).days - base
+            i = (closed - self._table_start).days - base
             if 0 <= i < len(flags):
                 flags[i] = False
         self._work.extend(flags)
@@ -209,8 +218,8 @@ class WorkCalendar:
             ValueError: If ``t`` is negative or not finite.
 
         """
-        if not 0.0 <= t < _INF:
-            raise ValueError(f"time must be finite and >= 0, got {t!r}")
+        if not -self._k <= t < _INF:
+            raise ValueError(f"time must be finite and >= {-self._k}, got {t!r}")
         return self.start_date + dt.timedelta(days=math.floor(t))
 
     def day_of(self, date: dt.date) -> int:
@@ -224,8 +233,9 @@ class WorkCalendar:
             ValueError: If ``day`` is negative.
 
         """
+        day += self._k
         if day < 0:
-            raise ValueError(f"day index must be >= 0, got {day}")
+            raise ValueError(f"day index must be >= {-self._k}, got {day - self._k}")
         if day >= self._n:
             self._extend_to(day + 1)
         return self._work[day]
@@ -237,8 +247,10 @@ class WorkCalendar:
             ValueError: If ``first_day`` is negative.
 
         """
+        first_day += self._k
+        last_day += self._k
         if first_day < 0:
-            raise ValueError(f"day index must be >= 0, got {first_day}")
+            raise ValueError(f"day index must be >= {-self._k}, got {first_day - self._k}")
         if last_day <= first_day:
             return 0
         if last_day > self._n:
@@ -254,8 +266,9 @@ class WorkCalendar:
             ValueError: If ``t`` is negative or not finite.
 
         """
+        t += self._k
         if not 0.0 <= t < _INF:
-            raise ValueError(f"time must be finite and >= 0, got {t!r}")
+            raise ValueError(f"time must be finite and >= {-self._k}, got {t - self._k!r}")
         d = int(t)
         if d >= self._n:
             self._extend_to(d + 1)
@@ -294,14 +307,16 @@ class WorkCalendar:
         if not 0.0 <= wd < _INF:
             raise ValueError(f"working days must be finite and >= 0, got {wd!r}")
         # W(t) inlined (same as working_time): this is the simulation's hot path.
+        k = self._k
+        t += k
         if not 0.0 <= t < _INF:
-            raise ValueError(f"time must be finite and >= 0, got {t!r}")
+            raise ValueError(f"time must be finite and >= {-k}, got {t - k!r}")
         d = int(t)
         if d >= self._n:
             self._extend_to(d + 1)
         cum = self._cum
         if wd == 0:
-            return float(t)
+            return float(t - k)
         target = cum[d] + (t - d) + wd if self._work[d] else cum[d] + wd
         if target > cum[-1]:
             self._extend_to_working(target)
@@ -311,7 +326,7 @@ class WorkCalendar:
         d = bisect_left(cum, target) - 1
         end = d + (target - cum[d])
         # Rounding of W(t) + tiny wd could land before t inside a non-working day.
-        return end if end > t else float(t)
+        return (end if end > t else float(t)) - k
 
     # -- vectorised ----------------------------------------------------------------
 
@@ -322,7 +337,7 @@ class WorkCalendar:
             ValueError: If a non-NaN entry is negative or infinite.
 
         """
-        ta = np.asarray(t, dtype=np.float64)
+        ta = np.asarray(t, dtype=np.float64) + self._k
         ok = ~np.isnan(ta)
         valid = ta[ok]
         if valid.size and not (np.all(valid >= 0.0) and np.all(np.isfinite(valid))):
