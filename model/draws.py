@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from model.rng import Streams
-from model.scenario import Scenario
+from model.scenario import Item, Scenario
 
 #: Submissions of one item beyond which no further deficiency is drawn.
 MAX_ROUNDS = 10
@@ -50,34 +50,87 @@ _MECHANISM_SLOTS = _INTAKE + 1
 GAP_STAGES = ("1", "2", "3", "4", "licence")
 
 
-@dataclass(slots=True)
 class ItemDraws:
-    """An item's intrinsic draws for one project (times before any mechanism's factor)."""
+    """An item's intrinsic draws for one project (times before any mechanism's factor).
 
-    effort_wd: float
-    elapsed_days: float
-    preparation_days: float
-    intermediary_days: float
-    conversion_wd: float
-    fix_days: list[float]
-    """Fix time after the k-th return, k = 0 .. MAX_ROUNDS-1."""
-    deficiency_u: list[float]
-    """Uniform for the k-th submission; deficient when below that round's probability."""
-    change_u: float
-    """Uniform deciding a project change after the land transfer."""
-    online_u: float
-    misroute_u: list[float]
-    misroute_delay_days: list[float]
-    minor_u: list[float]
-    """Uniform for the k-th submission deciding a deficiency is minor (容缺)."""
-    missed_u: float
-    missed_delay_days: float
-    supplement_days: float
-    breach_u: float
-    check_wd: float
-    verification_delay_days: float
-    visit_wd: float
-    intake_wd: float
+    Quantities every run needs are computed at signing; those only some runs
+    need (fix times, mechanism delays) are computed from their stored uniform on
+    first use, which gives the same value as computing them at signing.
+    """
+
+    __slots__ = (
+        "_durations", "_mechanisms", "_scenario", "_spec", "change_u", "deficiency_u",
+        "effort_wd", "elapsed_days", "intake_wd", "intermediary_days", "minor_u", "misroute_u",
+        "online_u", "preparation_days", "missed_u", "breach_u",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        spec: Item,
+        durations: list[float],
+        mechanisms: list[float],
+        deficiency_u: list[float],
+        change_u: float,
+    ) -> None:
+        """Keep the uniforms and compute the quantities every run needs."""
+        self._scenario = scenario
+        self._spec = spec
+        self._durations = durations
+        self._mechanisms = mechanisms
+        self.effort_wd = spec.effort_wd.quantile(durations[_EFFORT])
+        self.elapsed_days = spec.elapsed_days.quantile(durations[_ELAPSED])
+        self.preparation_days = spec.preparation_days.quantile(durations[_PREPARATION])
+        self.intermediary_days = spec.intermediary_days.quantile(durations[_INTERMEDIARY])
+        self.intake_wd = scenario.intake_wd.quantile(mechanisms[_INTAKE])
+        self.deficiency_u = deficiency_u
+        """Uniform for the k-th submission; deficient when below that round's probability."""
+        self.change_u = change_u
+        """Uniform deciding a project change after the land transfer."""
+        self.online_u = mechanisms[_ONLINE]
+        self.misroute_u = mechanisms[_MISROUTE0:_MISROUTE_DELAY0]
+        self.minor_u = mechanisms[_MINOR0:_MISSED]
+        """Uniform for the k-th submission deciding a deficiency is minor (容缺)."""
+        self.missed_u = mechanisms[_MISSED]
+        self.breach_u = mechanisms[_BREACH]
+
+    def fix_days(self, k: int) -> float:
+        """Calendar days to fix the file after its k-th return."""
+        return self._spec.fix_days.quantile(self._durations[_FIX0 + k])
+
+    def conversion_wd(self) -> float:
+        """Reviewer working days to convert a simulated opinion."""
+        return self._spec.conversion_wd.quantile(self._durations[_CONVERSION])
+
+    def misroute_delay_days(self, k: int) -> float:
+        """Calendar days the k-th misrouting of an enquiry costs."""
+        delay = self._scenario.enterprise.misroute_delay_days
+        return delay.quantile(self._mechanisms[_MISROUTE_DELAY0 + k])
+
+    def missed_delay_days(self) -> float:
+        """Calendar days a missed supplement holds the item."""
+        ca = self._scenario.mechanisms.conditional_acceptance
+        return ca.missed_delay_days.quantile(self._mechanisms[_MISSED_DELAY])
+
+    def supplement_days(self) -> float:
+        """Calendar days the applicant takes to supplement a minor deficiency."""
+        ca = self._scenario.mechanisms.conditional_acceptance
+        return ca.supplement_days.quantile(self._mechanisms[_SUPPLEMENT])
+
+    def check_wd(self) -> float:
+        """Reviewer working days of a commitment's formal check."""
+        return self._scenario.mechanisms.commitment_approval.check_wd.quantile(
+            self._mechanisms[_CHECK]
+        )
+
+    def verification_delay_days(self) -> float:
+        """Calendar days from a commitment approval to its inspection."""
+        ca = self._scenario.mechanisms.commitment_approval
+        return ca.verification_delay_days.quantile(self._mechanisms[_VERIFICATION_DELAY])
+
+    def visit_wd(self) -> float:
+        """Working days an on-site visit holds a service team."""
+        return self._scenario.mechanisms.onsite_service.visit_wd.quantile(self._mechanisms[_VISIT])
 
 
 @dataclass(slots=True)
@@ -122,39 +175,17 @@ def draw_project(
     change_u = changes.random(n_items).tolist()
     mechanism_u = mechanisms.random((n_items, _MECHANISM_SLOTS)).tolist()
     index = {name: k for k, name in enumerate(scenario.items)}
-    misroute_delay = scenario.enterprise.misroute_delay_days
-    ca = m.conditional_acceptance
-    items = {}
-    for name in ptype.items:
-        spec = scenario.items[name]
-        row = duration_u[index[name]]
-        mrow = mechanism_u[index[name]]
-        items[name] = ItemDraws(
-            effort_wd=spec.effort_wd.quantile(row[_EFFORT]),
-            elapsed_days=spec.elapsed_days.quantile(row[_ELAPSED]),
-            preparation_days=spec.preparation_days.quantile(row[_PREPARATION]),
-            intermediary_days=spec.intermediary_days.quantile(row[_INTERMEDIARY]),
-            conversion_wd=spec.conversion_wd.quantile(row[_CONVERSION]),
-            fix_days=[spec.fix_days.quantile(u) for u in row[_FIX0:_INTERMEDIARY]],
-            deficiency_u=rework_u[index[name]],
-            change_u=change_u[index[name]],
-            online_u=mrow[_ONLINE],
-            misroute_u=mrow[_MISROUTE0:_MISROUTE_DELAY0],
-            misroute_delay_days=[
-                misroute_delay.quantile(u) for u in mrow[_MISROUTE_DELAY0:_MINOR0]
-            ],
-            minor_u=mrow[_MINOR0:_MISSED],
-            missed_u=mrow[_MISSED],
-            missed_delay_days=ca.missed_delay_days.quantile(mrow[_MISSED_DELAY]),
-            supplement_days=ca.supplement_days.quantile(mrow[_SUPPLEMENT]),
-            breach_u=mrow[_BREACH],
-            check_wd=m.commitment_approval.check_wd.quantile(mrow[_CHECK]),
-            verification_delay_days=m.commitment_approval.verification_delay_days.quantile(
-                mrow[_VERIFICATION_DELAY]
-            ),
-            visit_wd=m.onsite_service.visit_wd.quantile(mrow[_VISIT]),
-            intake_wd=scenario.intake_wd.quantile(mrow[_INTAKE]),
+    items = {
+        name: ItemDraws(
+            scenario,
+            scenario.items[name],
+            duration_u[index[name]],
+            mechanism_u[index[name]],
+            rework_u[index[name]],
+            change_u[index[name]],
         )
+        for name in ptype.items
+    }
     # The landing service shortens the same handoff draw (monotone coupling).
     handoff = m.landing_service.handoff_days if m.landing_service.enabled else scenario.handoff_days
     gap = scenario.enterprise.stage_gap_days

@@ -249,7 +249,7 @@ class County:
                     if first.misroute_u[k] >= probability:
                         break
                     self.emit((env.now, pid, label, MISROUTE, "start", ""))
-                    yield env.timeout(first.misroute_delay_days[k])
+                    yield env.timeout(first.misroute_delay_days(k))
                     self.emit((env.now, pid, label, TRIP, "complete", "misrouted"))
             channel = "office"
             if self.has_teams:
@@ -260,7 +260,7 @@ class County:
                     now = env.now
                     self.emit((now, pid, label, VISIT, "schedule", "onsite_teams"))
                     self.emit((now, pid, label, VISIT, "start", "onsite_teams"))
-                    yield env.timeout(self.calendar.add_working_days(now, first.visit_wd) - now)
+                    yield env.timeout(self.calendar.add_working_days(now, first.visit_wd()) - now)
                     self.emit((env.now, pid, label, VISIT, "complete", "onsite_teams"))
                     teams.release(request)
                 else:
@@ -299,7 +299,7 @@ class County:
         limit = self.limits[item]
         m = self.m
         if m.commitment_approval.enabled and spec.commitment_eligible:
-            yield from self.hold(pid, item, CHECK, department, draws.check_wd * self.effort_factor, limit)
+            yield from self.hold(pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit)
             env.process(self.verify(case, item, channel))
             return
         agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
@@ -318,7 +318,7 @@ class County:
                 yield from self.supplement(case, item, channel, submitted)
                 break
             self.emit((env.now, pid, item, RETURNED, "complete", department))
-            yield env.timeout(draws.fix_days[round_index])
+            yield env.timeout(draws.fix_days(round_index))
             self.resubmission_trip(case, item, channel)
             round_index += 1
             submitted = env.now
@@ -334,13 +334,13 @@ class County:
         env = self.env
         ca = self.m.conditional_acceptance
         draws = case.draws.items[item]
-        ready = submitted + draws.supplement_days
+        ready = submitted + draws.supplement_days()
         if not ca.courier:
             self.resubmission_trip(case, item, channel)
         self.emit((env.now, case.project_id, item, SUPPLEMENT, "start", ""))
         if draws.missed_u < ca.missed_probability:
             self.emit((env.now, case.project_id, item, SUPPLEMENT_MISSED, "complete", ""))
-            ready += draws.missed_delay_days
+            ready += draws.missed_delay_days()
         if ready > env.now:
             yield env.timeout(ready - env.now)
         self.emit((env.now, case.project_id, item, SUPPLEMENT, "complete", ""))
@@ -352,7 +352,7 @@ class County:
         draws = case.draws.items[item]
         spec = self.items[item]
         ca = self.m.commitment_approval
-        yield env.timeout(draws.verification_delay_days)
+        yield env.timeout(draws.verification_delay_days())
         effort = draws.effort_wd * self.effort_factor * ca.verification_fraction
         yield from self.hold(pid, item, VERIFICATION, spec.department, effort)
         if draws.breach_u < ca.breach_probability:
@@ -364,7 +364,7 @@ class County:
         env = self.env
         draws = case.draws.items[item]
         spec = self.items[item]
-        yield env.timeout(draws.fix_days[0])
+        yield env.timeout(draws.fix_days(0))
         self.resubmission_trip(case, item, channel)
         effort = draws.effort_wd * self.effort_factor
         yield from self.hold(case.project_id, item, REVIEW, spec.department, effort, self.limits[item])
@@ -389,7 +389,7 @@ class County:
         draws = case.draws.items[item]
         limit = self.limits[item]
         department = self.department[item]
-        effort = draws.conversion_wd * self.effort_factor
+        effort = draws.conversion_wd() * self.effort_factor
         yield from self.hold(case.project_id, item, CONVERSION, department, effort, limit)
         options = self.scenario.simulated_approval_options
         if draws.change_u < options.change_probability:
