@@ -22,7 +22,7 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     source: str | None = None
     """Where the figure comes from (kept for the report's list of assumptions)."""
@@ -142,7 +142,9 @@ class Exponential(_Dist):
     kind: Literal["exponential"] = "exponential"
     mean_value: Positive = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     def quantile(self, u: float) -> float:
         """-mean * log(1 - u)."""
@@ -166,7 +168,9 @@ class Lognormal(_Dist):
     mean_value: Positive = Field(alias="mean")
     sd: Positive
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     @property
     def _log_params(self) -> tuple[float, float]:
@@ -196,7 +200,9 @@ class Gamma(_Dist):
     mean_value: Positive = Field(alias="mean")
     sd: Positive
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     def quantile(self, u: float) -> float:
         """Inverse of the regularised incomplete gamma function, shape (mean/sd)^2."""

@@ -32,7 +32,7 @@ STAGE_ORDER: tuple[Stage, ...] = ("land", 1, 2, 3, 4, "licence")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class StaffChange(_Frozen):
