@@ -174,7 +174,7 @@ class Lognormal(_Dist):
 
     @property
     def _log_params(self) -> tuple[float, float]:
-        sigma2 = math.log(1 + (self.sd / self.mean_value) ** 2)
+        sigma2 = math.log1p((self.sd / self.mean_value) ** 2)  # exact for tiny sd
         return math.log(self.mean_value) - sigma2 / 2, math.sqrt(sigma2)
 
     def quantile(self, u: float) -> float:
@@ -242,10 +242,18 @@ class Empirical(_Dist):
         return w / w.sum()
 
     def quantile(self, u: float) -> float:
-        """The value whose cumulative weight first exceeds ``u``."""
-        cumulative = np.cumsum(self._probabilities)
-        index = min(int(np.searchsorted(cumulative, u, side="right")), len(self.values) - 1)
-        return self.values[index]
+        """The smallest value whose cumulative weight exceeds ``u``.
+
+        Values are taken in increasing order (so a larger ``u`` never gives a
+        smaller value) and values of zero weight are never returned.
+        """
+        order = np.argsort(self.values, kind="stable")
+        p = self._probabilities[order]
+        kept = order[p > 0]
+        cumulative = np.cumsum(p[p > 0])
+        cumulative[-1] = 1.0  # rounding must not leave a gap just below 1
+        index = min(int(np.searchsorted(cumulative, u, side="right")), len(kept) - 1)
+        return self.values[int(kept[index])]
 
     @property
     def mean(self) -> float:

@@ -196,6 +196,8 @@ def item_table(
     last_review = on_clock_reviews.groupby(keys)["schedule"].max()
     clock_start = conversions.reindex(table.index).fillna(last_review.reindex(table.index))
     clock_end = on_clock.groupby(keys)["complete"].max().reindex(table.index)
+    # An item the run stopped before deciding has no government time yet.
+    clock_end = clock_end.where(table["finished_day"].notna())
     table["government_wd"] = calendar.working_time_array(
         clock_end.to_numpy(float)
     ) - calendar.working_time_array(clock_start.to_numpy(float))
