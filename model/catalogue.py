@@ -4,7 +4,9 @@ One table used by the README generator, the reports and the mechanism tests'
 documentation, so that names and outputs are written once. ``switch`` is the
 dotted override that turns the mechanism on in a scenario; ``output`` the
 per-replication key output that ../shared/design/mechanisms.md says should
-move, and ``direction`` which way (-1 down, +1 up).
+move, and ``direction`` which way (-1 down, +1 up). ``context`` names what the
+comparison needs besides the switch: one window saves trips only when a stage
+is one application (parallel approval), so it is measured there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class MechanismInfo(NamedTuple):
     output: str
     direction: int
     changes: str
+    context: dict[str, Any] = {}
+    """Overrides under which the effect shows (applied with and without the mechanism)."""
 
 
 MECHANISMS: tuple[MechanismInfo, ...] = (
@@ -84,7 +88,8 @@ MECHANISMS: tuple[MechanismInfo, ...] = (
                   "lower deficiency probability at first submission"),
     MechanismInfo("六个一", 4, "一个窗口办理", "one window", "one_window",
                   {"mechanisms.one_window.enabled": True}, "trips", -1,
-                  "window clerks (a pool) take every application; one trip instead of one per department"),
+                  "window clerks (a pool) take every application; one trip instead of one per department",
+                  {"approval_mode": "parallel"}),
     MechanismInfo("六个一", 5, "一个系统审批", "one system (platform 3.0)", "monitoring_system",
                   {"mechanisms.monitoring_system.enabled": True}, "share_items_within_limit", 1,
                   "earliest-deadline-first queues, escalation near the limit, faster intermediaries"),

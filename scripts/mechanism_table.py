@@ -32,8 +32,9 @@ def variant_overrides(switch: dict[str, Any], reformed: dict[str, Any]) -> dict[
             overrides["simulated_approval_options"] = reformed["simulated_approval_options"]
         else:
             overrides[path] = value
-    if switch.get("approval_mode") == "parallel":  # 并联办 includes 限时反馈
-        overrides["mechanisms.time_limited_feedback"] = reformed["mechanisms"]["time_limited_feedback"]
+    if switch.get("approval_mode") == "parallel":  # 并联办: 一门受理 ... 限时反馈, as parallel.yaml
+        for key in ("one_window", "time_limited_feedback"):
+            overrides[f"mechanisms.{key}"] = reformed["mechanisms"][key]
     return overrides
 
 
@@ -45,21 +46,23 @@ def main() -> None:
     args = parser.parse_args()
     base = model.load_scenario(SCENARIOS / "baseline-serial.yaml")
     reformed = model.load_scenario(SCENARIOS / "three-sixes.yaml").model_dump(mode="python")
-    variants = [
-        base.with_overrides({**variant_overrides(m.switch, reformed), "name": m.english})
-        for m in MECHANISMS
-    ]
-    comparison = model.compare([base, *variants], replications=args.replications, workers=args.workers)
-    differences = comparison.differences(sorted({m.output for m in MECHANISMS}))
     print("| group | # | mechanism | key | output | paired difference [95 % CI] |")
     print("|---|---|---|---|---|---|")
     for info in MECHANISMS:
-        row = differences[
-            (differences["scenario"] == info.english) & (differences["output"] == info.output)
-        ].iloc[0]
+        context = base.with_overrides(info.context) if info.context else base
+        variant = context.with_overrides(
+            {**variant_overrides(info.switch, reformed), "name": info.english}
+        )
+        comparison = model.compare(
+            [context, variant], replications=args.replications, workers=args.workers
+        )
+        row = comparison.differences([info.output]).iloc[0]
+        where = f" (over {', '.join(f'{k}: {v}' for k, v in info.context.items())})" if info.context else ""
         print(
             f"| {info.group} | {info.number} | {info.chinese} {info.english} | `{info.key}` | "
-            f"`{info.output}` | {row['difference']:+.2f} [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] |"
+            f"`{info.output}`{where} | {row['difference']:+.2f} "
+            f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] |",
+            flush=True,
         )
 
 
