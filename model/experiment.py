@@ -1,52 +1,100 @@
 """Experiments: scenarios × replications, mapped over any executor, in key order.
 
 A replication is a pure function of (scenario, replication index, seed), so the
-results are the same whichever executor runs them and in whatever order they
-finish; they are sorted by key before anything is aggregated.
+results are the same whichever backend runs them (inline, a local process pool
+or a Dask cluster, see :mod:`model.executors`) and in whatever order they
+finish; they are sorted by key before anything is aggregated. With a
+checkpoint folder each replication is saved as it arrives and read back
+instead of recomputed by a later run (:mod:`model.checkpoint`).
+
+Big runs need not keep every replication's tables: with ``keep_tables=False``
+only the per-replication summary and pool table stay in memory (the full
+tables, if wanted, are in the checkpoints and are written out one replication
+at a time by :mod:`model.store`), so memory does not grow with replications.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import multiprocessing
+import math
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import metadata
+from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
-from model.aggregate import kpi_table, paired_differences
+from model.aggregate import kpi_table, paired_differences, precision_table
+from model.checkpoint import CheckpointStore, replication_key
+from model.executors import Execution, Progress, Task, local_pool
 from model.metrics import (
     KEY_OUTPUTS,
     item_table,
+    pool_visits,
     project_table,
     resource_table,
-    pool_visits,
     summary_row,
 )
+from model.diagnostics import check_invariants, growing_queues
 from model.scenario import Scenario
 from model.simulation import build_calendar, run_replication
+
+__all__ = [
+    "Comparison",
+    "ReplicationTables",
+    "Results",
+    "collect",
+    "compare",
+    "make_executor",
+    "provenance",
+    "replicate",
+    "run",
+    "run_many",
+]
 
 
 @dataclass(frozen=True)
 class ReplicationTables:
-    """The tables of one replication (picklable, returned by workers)."""
+    """The tables of one replication (picklable, returned by workers).
+
+    ``projects``, ``items`` and ``events`` are None in a *slim* replication,
+    which keeps only what aggregates need (summary, pool table, notes).
+    """
 
     replication: int
-    projects: pd.DataFrame
-    items: pd.DataFrame
+    projects: pd.DataFrame | None
+    items: pd.DataFrame | None
     resources: pd.DataFrame
     summary: dict[str, float]
     events: pd.DataFrame | None
     notes: tuple[str, ...]
 
+    def slim(self) -> ReplicationTables:
+        """The same replication without its per-project tables and event log."""
+        return replace(self, projects=None, items=None, events=None)
+
 
 def replicate(
-    scenario: Scenario, replication: int, seed: int, keep_events: bool = True
+    scenario: Scenario,
+    replication: int,
+    seed: int,
+    keep_events: bool = True,
+    keep_tables: bool = True,
 ) -> ReplicationTables:
-    """Simulate one replication and derive its tables from the event log."""
+    """Simulate one replication and derive its tables from the event log.
+
+    Args:
+        scenario: The scenario.
+        replication: Replication index (selects the random streams).
+        seed: Root seed.
+        keep_events: Return the event log too.
+        keep_tables: Return the project and item tables (False: a slim result,
+            cheaper to send back from a worker).
+
+    """
     calendar = build_calendar(scenario)
     raw = run_replication(scenario, replication, seed, calendar)
     visits = pool_visits(raw.events)
@@ -57,20 +105,30 @@ def replicate(
     summary["projects_open_at_end"] = float(raw.projects_open)
     summary["max_utilisation"] = float(resources["utilisation"].max())
     summary["events"] = float(len(raw.events))
-    return ReplicationTables(
+    unstable = growing_queues(visits, scenario, raw.end_day)
+    summary["unstable_pools"] = float(len(unstable))
+    if scenario.run.debug or os.environ.get("APPROVALSIM_CHECK_INVARIANTS"):
+        check_invariants(raw.events, projects, items, resources, scenario, raw.projects_signed)
+    tables = ReplicationTables(
         replication=replication,
         projects=projects,
         items=items,
         resources=resources,
         summary=summary,
         events=raw.events if keep_events else None,
-        notes=raw.notes,
+        notes=raw.notes + tuple(unstable),
     )
+    return tables if keep_tables else tables.slim()
 
 
 @dataclass(frozen=True)
 class Results:
-    """All replications of one scenario. Every table has a ``replication`` column."""
+    """All replications of one scenario. Every table has a ``replication`` column.
+
+    ``projects``, ``items`` and ``events`` are empty when the run was made with
+    ``keep_tables=False`` (or ``keep_events=False``); ``summary`` and
+    ``resources`` are always there.
+    """
 
     scenario: Scenario
     projects: pd.DataFrame
@@ -86,35 +144,44 @@ class Results:
         return kpi_table(self.summary, outputs)
 
 
-def _stack(parts: list[ReplicationTables], name: str) -> pd.DataFrame:
-    frames = [
+def stack(parts: Sequence[ReplicationTables], name: str) -> pd.DataFrame:
+    """One table of all ``parts`` with a leading ``replication`` column."""
+    present = [
         getattr(p, name).assign(replication=p.replication)
         for p in parts
         if getattr(p, name) is not None
     ]
-    frames = [f for f in frames if not f.empty]
+    # Empty frames are left out of the concatenation (their all-NA columns would
+    # change dtypes), but when every one is empty the columns are still kept.
+    frames = [f for f in present if not f.empty] or present[:1]
     if not frames:
         return pd.DataFrame({"replication": pd.Series(dtype=int)})
     stacked = pd.concat(frames, ignore_index=True)
     return stacked[["replication", *[c for c in stacked.columns if c != "replication"]]]
 
 
-def collect(scenario: Scenario, seed: int, parts: list[ReplicationTables]) -> Results:
+def collect(
+    scenario: Scenario,
+    seed: int,
+    parts: list[ReplicationTables],
+    detail: str | None = None,
+) -> Results:
     """Assemble per-replication tables (in replication order) into one ``Results``."""
     parts = sorted(parts, key=lambda p: p.replication)
-    summary = pd.DataFrame(
-        [{"replication": p.replication, **p.summary} for p in parts]
-    )
+    summary = pd.DataFrame([{"replication": p.replication, **p.summary} for p in parts])
     notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
+    info = provenance(scenario, seed, len(parts))
+    if detail is not None:
+        info["checkpoint_detail"] = detail
     return Results(
         scenario=scenario,
-        projects=_stack(parts, "projects"),
-        items=_stack(parts, "items"),
-        resources=_stack(parts, "resources"),
+        projects=stack(parts, "projects"),
+        items=stack(parts, "items"),
+        resources=stack(parts, "resources"),
         summary=summary,
-        events=_stack(parts, "events"),
+        events=stack(parts, "events"),
         notes=notes,
-        provenance=provenance(scenario, seed, len(parts)),
+        provenance=info,
     )
 
 
@@ -136,18 +203,128 @@ def provenance(scenario: Scenario, seed: int, replications: int) -> dict[str, ob
 
 def make_executor(workers: int | None) -> cf.Executor | None:
     """A process pool of ``workers`` (all cores when None), or None to run inline."""
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if workers <= 1:
+    import os
+
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    return local_pool(workers) if workers > 1 else None
+
+
+def checkpoint_detail(keep_tables: bool, keep_events: bool) -> str:
+    """What a replication's result holds: ``summary``, ``tables`` or ``events``."""
+    if keep_events:
+        return "events"
+    return "tables" if keep_tables else "summary"
+
+
+class Replications:
+    """Replications of several scenarios on common random numbers, added in batches.
+
+    Holds each scenario's finished replications; :meth:`extend` adds the missing
+    ones (reading checkpoints first, then computing the rest on ``execution``).
+
+    Args:
+        execution: The backend.
+        scenarios: Scenarios, all run with the same seed and indices.
+        seed: Root seed.
+        keep_tables: Keep project and item tables (and event logs, if computed)
+            in memory; False keeps only summaries and pool tables.
+        keep_events: Compute (and checkpoint) the event logs too.
+        checkpoints: Where to save and look up finished replications.
+        checkpoint_tables: Save full tables in the checkpoints even when they
+            are not kept in memory (so :mod:`model.store` can stream them out).
+
+    """
+
+    def __init__(
+        self,
+        execution: Execution,
+        scenarios: Sequence[Scenario],
+        seed: int,
+        *,
+        keep_tables: bool = True,
+        keep_events: bool = False,
+        checkpoints: CheckpointStore | None = None,
+        checkpoint_tables: bool = False,
+    ) -> None:
+        self.execution = execution
+        self.scenarios = list(scenarios)
+        self.seed = seed
+        self.keep_tables = keep_tables
+        self.keep_events = keep_events
+        self.checkpoints = checkpoints
+        computed_tables = (
+            keep_tables or keep_events or (checkpoints is not None and checkpoint_tables)
+        )
+        self.detail = checkpoint_detail(computed_tables, keep_events)
+        self._computed_tables = computed_tables
+        self.hashes = [s.content_hash() for s in self.scenarios]
+        self.parts: list[dict[int, ReplicationTables]] = [{} for _ in self.scenarios]
+
+    def _key(self, variant: int, replication: int) -> str:
+        return replication_key(self.hashes[variant], self.seed, replication, self.detail)
+
+    def _keep(self, variant: int, tables: ReplicationTables) -> None:
+        self.parts[variant][tables.replication] = tables if self.keep_tables else tables.slim()
+
+    def extend(self, replications: int) -> None:
+        """Make sure replications ``0 .. replications-1`` of every scenario exist."""
+        missing = [
+            (v, r)
+            for v in range(len(self.scenarios))
+            for r in range(replications)
+            if r not in self.parts[v]
+        ]
+        self.execution.plan(len(missing))
+        tasks = []
+        for v, r in missing:
+            cached = self.checkpoints.load(self._key(v, r)) if self.checkpoints else None
+            if isinstance(cached, ReplicationTables) and cached.replication == r:
+                self._keep(v, cached)
+                self.execution.advance()
+                continue
+            tasks.append(
+                Task(
+                    (v, r),
+                    replicate,
+                    (self.scenarios[v], r, self.seed, self.keep_events, self._computed_tables),
+                )
+            )
+        self.execution.map(tasks, self._on_result)
+
+    def _on_result(self, key: Hashable, tables: ReplicationTables) -> None:
+        variant, replication = cast(tuple[int, int], key)
+        if self.checkpoints is not None:
+            self.checkpoints.save(self._key(variant, replication), tables)
+        self._keep(variant, tables)
+
+    def count(self) -> int:
+        """Replications every scenario has."""
+        return min((len(p) for p in self.parts), default=0)
+
+    def results(self, replications: int | None = None) -> list[Results]:
+        """Each scenario's ``Results`` over its first ``replications`` replications."""
+        n = self.count() if replications is None else replications
+        return [
+            collect(scenario, self.seed, [self.parts[v][r] for r in range(n)], self.detail)
+            for v, scenario in enumerate(self.scenarios)
+        ]
+
+    def summaries(self) -> list[pd.DataFrame]:
+        """Each scenario's per-replication summary (cheap; for stopping rules)."""
+        return [
+            pd.DataFrame(
+                [{"replication": r, **self.parts[v][r].summary} for r in sorted(self.parts[v])]
+            )
+            for v in range(len(self.scenarios))
+        ]
+
+
+def _store(checkpoint_dir: str | Path | None) -> CheckpointStore | None:
+    if checkpoint_dir is None:
         return None
-    # fork starts workers without re-importing the caller's __main__, so a notebook
-    # or a script without a main guard works; spawn is the fallback elsewhere.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-Progress = Callable[[int, int], None]
+    store = CheckpointStore(checkpoint_dir)
+    store.open()
+    return store
 
 
 def run_many(
@@ -157,30 +334,43 @@ def run_many(
     workers: int | None = 1,
     keep_events: bool = True,
     progress: Progress | None = None,
+    *,
+    keep_tables: bool = True,
+    scheduler: str | None = None,
+    checkpoint_dir: str | Path | None = None,
 ) -> list[Results]:
-    """Every scenario × every replication, on common random numbers."""
-    keys = [(v, r) for v in range(len(scenarios)) for r in range(replications)]
-    done: dict[tuple[int, int], ReplicationTables] = {}
-    executor = make_executor(workers)
-    if executor is None:
-        for n, (v, r) in enumerate(keys, 1):
-            done[(v, r)] = replicate(scenarios[v], r, seed, keep_events)
-            if progress:
-                progress(n, len(keys))
-    else:
-        with executor:
-            futures = {
-                executor.submit(replicate, scenarios[v], r, seed, keep_events): (v, r)
-                for v, r in keys
-            }
-            for n, future in enumerate(cf.as_completed(futures), 1):
-                done[futures[future]] = future.result()
-                if progress:
-                    progress(n, len(keys))
-    return [
-        collect(scenario, seed, [done[(v, r)] for r in range(replications)])
-        for v, scenario in enumerate(scenarios)
-    ]
+    """Every scenario × every replication, on common random numbers.
+
+    Args:
+        scenarios: The scenarios.
+        replications: Replications of each.
+        seed: Root seed shared by all (common random numbers).
+        workers: Local processes (None: all cores; 1: inline).
+        keep_events: Keep the event logs.
+        progress: ``progress(done, total)`` after each replication.
+        keep_tables: Keep project and item tables (False: summaries only).
+        scheduler: Dask scheduler address; replaces the local pool.
+        checkpoint_dir: Save each replication there as it finishes, and reuse
+            the ones already saved.
+
+    """
+    checkpoints = _store(checkpoint_dir)
+    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
+        batch = Replications(
+            execution,
+            scenarios,
+            seed,
+            keep_tables=keep_tables,
+            keep_events=keep_events,
+            checkpoints=checkpoints,
+            checkpoint_tables=True,
+        )
+        batch.extend(replications)
+        return batch.results()
+
+
+def _where(checkpoints: CheckpointStore | None) -> str | None:
+    return str(checkpoints.path) if checkpoints is not None else None
 
 
 def run(
@@ -189,23 +379,61 @@ def run(
     seed: int | None = None,
     workers: int | None = 1,
     keep_events: bool = True,
+    *,
+    keep_tables: bool = True,
+    scheduler: str | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> Results:
-    """Run one scenario; defaults come from its ``run`` settings."""
+    """Run one scenario; defaults come from its ``run`` settings.
+
+    Example::
+
+        results = model.run(model.load_scenario("scenarios/parallel.yaml"), replications=10)
+        results.kpis()
+
+    See :func:`run_many` for the arguments.
+    """
     replications = replications or scenario.run.replications
     seed = scenario.run.seed if seed is None else seed
-    return run_many([scenario], replications, seed, workers, keep_events)[0]
+    return run_many(
+        [scenario],
+        replications,
+        seed,
+        workers,
+        keep_events,
+        progress,
+        keep_tables=keep_tables,
+        scheduler=scheduler,
+        checkpoint_dir=checkpoint_dir,
+    )[0]
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Several scenarios on common random numbers; the first is the baseline."""
+    """Several scenarios on common random numbers; the first is the baseline.
+
+    Attributes:
+        results: Each scenario's results, in the order given.
+        precision: With a precision target, one row per scenario and output:
+            relative half-width reached, and whether it met the target.
+        capped: Whether the precision search stopped at its cap first.
+
+    """
 
     results: list[Results]
+    precision: pd.DataFrame | None = None
+    capped: bool = False
 
     @property
     def names(self) -> list[str]:
         """Scenario names in the order given."""
         return [r.scenario.name for r in self.results]
+
+    @property
+    def replications(self) -> int:
+        """Replications of each scenario."""
+        return len(self.results[0].summary) if self.results else 0
 
     def kpis(self, outputs: Sequence[str] = KEY_OUTPUTS) -> pd.DataFrame:
         """Each scenario's mean and 95 % CI per output (long format)."""
@@ -227,8 +455,37 @@ class Comparison:
             return pd.DataFrame()
         table = pd.concat(frames, ignore_index=True)
         return table[
-            ["scenario", "baseline", "output", "difference", "ci_low", "ci_high", "n", "significant"]
+            [
+                "scenario",
+                "baseline",
+                "output",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "n",
+                "significant",
+            ]
         ]
+
+
+#: Fewest replications the precision search starts from (an interval needs 2,
+#: and a half-width from 2 is too noisy to extrapolate from).
+MIN_PRECISION_REPLICATIONS = 3
+
+
+def next_replications(relative_half_width: float, precision: float, n: int, cap: int) -> int:
+    """Replications to try next when the worst relative half-width is too wide.
+
+    The half-width shrinks like 1/sqrt(n), so n (h/P)^2 replications should
+    reach it; growth is capped at doubling because a half-width from few
+    replications is itself noisy. Depends only on the results, never on the
+    number of workers, so the stopping point is the same on any backend.
+    """
+    if not math.isfinite(relative_half_width):
+        wanted = 2 * n
+    else:
+        wanted = math.ceil(n * (relative_half_width / precision) ** 2)
+    return min(cap, max(n + 1, min(wanted, 2 * n)))
 
 
 def compare(
@@ -237,8 +494,87 @@ def compare(
     seed: int | None = None,
     workers: int | None = 1,
     keep_events: bool = False,
+    *,
+    precision: float | None = None,
+    max_replications: int = 200,
+    outputs: Sequence[str] = KEY_OUTPUTS,
+    keep_tables: bool = True,
+    scheduler: str | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> Comparison:
-    """Run scenarios on common random numbers (the first is the baseline)."""
+    """Run scenarios on common random numbers (the first is the baseline).
+
+    With ``precision`` (e.g. 0.05) the number of replications is chosen by the
+    replications algorithm: start from ``replications`` (default: the first
+    scenario's, at least 3) and add replications until, for every scenario and
+    every output in ``outputs``, the 95 % half-width is at most ``precision``
+    times the absolute mean, or ``max_replications`` is reached
+    (``Comparison.capped``). Outputs without a value (NaN) and outputs that
+    never vary (half-width 0) are met trivially.
+
+    Example::
+
+        base, reform = (model.load_scenario(p) for p in ("scenarios/baseline-serial.yaml",
+                                                         "scenarios/parallel.yaml"))
+        c = model.compare([base, reform], precision=0.05, workers=None)
+        c.differences()
+
+    Args:
+        scenarios: The scenarios; the first is the baseline.
+        replications: Replications (a start value with ``precision``).
+        seed: Root seed (default: the first scenario's).
+        workers: Local processes (None: all cores; 1: inline).
+        keep_events: Keep the event logs.
+        precision: Relative half-width target, or None for a fixed count.
+        max_replications: Cap of the precision search.
+        outputs: Outputs the precision target applies to.
+        keep_tables: Keep project and item tables (False: summaries only).
+        scheduler: Dask scheduler address; replaces the local pool.
+        checkpoint_dir: Save/reuse finished replications there.
+        progress: ``progress(done, total)`` after each replication.
+
+    """
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
     replications = replications or scenarios[0].run.replications
     seed = scenarios[0].run.seed if seed is None else seed
-    return Comparison(run_many(scenarios, replications, seed, workers, keep_events))
+    checkpoints = _store(checkpoint_dir)
+    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
+        batch = Replications(
+            execution,
+            scenarios,
+            seed,
+            keep_tables=keep_tables,
+            keep_events=keep_events,
+            checkpoints=checkpoints,
+            checkpoint_tables=True,
+        )
+        if precision is None:
+            batch.extend(replications)
+            return Comparison(batch.results())
+        if precision <= 0:
+            raise ValueError("precision must be positive, e.g. 0.05 for 5 %")
+        cap = max(max_replications, MIN_PRECISION_REPLICATIONS)
+        n = min(cap, max(replications, MIN_PRECISION_REPLICATIONS))
+        while True:
+            batch.extend(n)
+            table = precision_table(
+                batch.summaries(), [s.name for s in scenarios], outputs, precision
+            )
+            unmet = table[~table["met"]]
+            if unmet.empty or n >= cap:
+                return Comparison(batch.results(n), precision=table, capped=not unmet.empty)
+            n = next_replications(float(unmet["relative_half_width"].max()), precision, n, cap)
+
+
+def identity(
+    command: str, scenarios: Sequence[Scenario], seed: int, **extra: Any
+) -> dict[str, Any]:
+    """What makes two runs the same run, for resuming from a results folder."""
+    return {
+        "command": command,
+        "scenarios": [s.content_hash() for s in scenarios],
+        "seed": seed,
+        **extra,
+    }

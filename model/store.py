@@ -1,22 +1,32 @@
 """Writing results to disk: tables as CSV or Parquet plus a JSON manifest.
 
 Output paths are taken as given by the user; nothing in a scenario decides
-where files go. An existing results folder is never overwritten unless asked.
+where files go. An existing results folder is never overwritten unless asked,
+except to finish the very run that was interrupted in it (see
+:func:`prepare_output`).
+
+Tables can come from memory (:class:`~model.experiment.Results` with tables)
+or be streamed from the per-replication checkpoints one replication at a
+time, so writing a thousand replications needs the memory of one.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
-from model.experiment import Comparison, Results
+from model.checkpoint import CheckpointStore, replication_key
+from model.experiment import Comparison, ReplicationTables, Results
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
+#: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
+STREAMED: tuple[str, ...] = ("projects", "items", "events")
 Format = Literal["csv", "parquet"]
 
 
@@ -36,6 +46,67 @@ def prepare_folder(path: str | os.PathLike[str], overwrite: bool) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class Output:
+    """A results folder ready for a run.
+
+    Attributes:
+        folder: The folder.
+        checkpoints: Its checkpoint store (the run saves replications there).
+        resumed: Replications already saved by an interrupted run of the same
+            command (0 for a fresh folder).
+
+    """
+
+    folder: Path
+    checkpoints: CheckpointStore
+    resumed: int
+
+
+def prepare_output(
+    path: str | os.PathLike[str], identity: dict[str, Any], overwrite: bool
+) -> Output:
+    """Open a results folder for the run described by ``identity``.
+
+    * a missing or empty folder is created and the run starts fresh;
+    * a folder holding checkpoints of *this* run (same command, scenarios,
+      seed and code, as recorded in its checkpoint manifest) is resumed: what
+      was finished is reused, nothing is asked;
+    * any other non-empty folder is refused unless ``overwrite`` (``--force``),
+      which discards its checkpoints.
+
+    Raises:
+        OutputExistsError: The folder holds something else and ``overwrite`` is off.
+
+    """
+    folder = Path(path)
+    store = CheckpointStore(folder)
+    if folder.exists() and any(folder.iterdir()):
+        if store.matches(identity) and not overwrite:
+            store.start(identity)
+            return Output(folder, store, store.count())
+        if not overwrite:
+            detail = (
+                " (its checkpoints belong to a different run: other scenarios, seed, "
+                "command or version)"
+                if store.manifest() is not None
+                else ""
+            )
+            raise OutputExistsError(
+                f"{folder} already exists and is not empty{detail}; pass --force to "
+                "overwrite it or choose another --out"
+            )
+        store.remove()
+    folder.mkdir(parents=True, exist_ok=True)
+    store.start(identity)
+    return Output(folder, store, 0)
+
+
+def finish_output(output: Output) -> None:
+    """Delete the checkpoints once every final table is written."""
+    output.checkpoints.remove()
+
+
 def write_table(table: pd.DataFrame, path: Path, fmt: Format) -> Path:
     """Write one table atomically (to a temporary name, then renamed)."""
     target = path.with_suffix(f".{fmt}")
@@ -48,14 +119,93 @@ def write_table(table: pd.DataFrame, path: Path, fmt: Format) -> Path:
     return target
 
 
-def write_results(results: Results, folder: Path, fmt: Format = "csv") -> list[Path]:
-    """Write every table of one scenario's results and its manifest into ``folder``."""
+def _parts(results: Results, source: CheckpointStore) -> Iterator[ReplicationTables]:
+    """Each replication's full tables, read back from the checkpoints in order."""
+    info: dict[str, Any] = dict(results.provenance)
+    for r in range(int(info["replications"])):
+        key = replication_key(
+            str(info["scenario_hash"]), int(info["seed"]), r, str(info["checkpoint_detail"])
+        )
+        part = source.load(key)
+        if not isinstance(part, ReplicationTables):
+            raise FileNotFoundError(f"checkpoint {key} is missing from {source.path}")
+        yield part
+
+
+def write_streamed(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> Path | None:
+    """Write a table given as a sequence of pieces, holding one piece at a time.
+
+    Returns the file written, or None when every piece was empty. The columns
+    (and for Parquet the types) of the first non-empty piece are the table's.
+    """
+    target = path.with_suffix(f".{fmt}")
+    temporary = target.with_name(target.name + ".partial")
+    writer: Any = None
+    columns: list[str] | None = None
+    try:
+        for frame in frames:
+            if frame.empty:
+                continue
+            if columns is None:
+                columns = list(frame.columns)
+            frame = frame.reindex(columns=columns)
+            if fmt == "csv":
+                frame.to_csv(temporary, index=False, mode="a" if writer else "w", header=not writer)
+                writer = True
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                if writer is None:
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = pq.ParquetWriter(temporary, table.schema)
+                else:
+                    table = pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False)
+                writer.write_table(table)
+    finally:
+        if writer is not None and writer is not True:
+            writer.close()
+    if writer is None:
+        return None
+    os.replace(temporary, target)
+    return target
+
+
+def _with_replication(frame: pd.DataFrame | None, replication: int) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame()
+    frame = frame.assign(replication=replication)
+    return frame[["replication", *[c for c in frame.columns if c != "replication"]]]
+
+
+def write_results(
+    results: Results, folder: Path, fmt: Format = "csv", source: CheckpointStore | None = None
+) -> list[Path]:
+    """Write every table of one scenario's results and its manifest into ``folder``.
+
+    Args:
+        results: The results.
+        folder: Target folder (created).
+        fmt: ``csv`` or ``parquet``.
+        source: Checkpoints to stream the project, item and event tables from,
+            for results made with ``keep_tables=False``.
+
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    written = [
-        write_table(getattr(results, name), folder / name, fmt)
-        for name in TABLES
-        if not getattr(results, name).empty
-    ]
+    written: list[Path] = []
+    for name in TABLES:
+        if source is not None and name in STREAMED and "checkpoint_detail" in results.provenance:
+            if name == "events" and results.provenance["checkpoint_detail"] != "events":
+                continue
+            pieces = (
+                _with_replication(getattr(part, name), part.replication)
+                for part in _parts(results, source)
+            )
+            path = write_streamed(pieces, folder / name, fmt)
+            if path is not None:
+                written.append(path)
+        elif not getattr(results, name).empty:
+            written.append(write_table(getattr(results, name), folder / name, fmt))
     written.append(write_table(results.kpis(), folder / "kpis", fmt))
     manifest = {
         **results.provenance,
@@ -67,14 +217,22 @@ def write_results(results: Results, folder: Path, fmt: Format = "csv") -> list[P
 
 
 def write_comparison(
-    comparison: Comparison, folder: Path, fmt: Format = "csv", names: Sequence[str] | None = None
+    comparison: Comparison,
+    folder: Path,
+    fmt: Format = "csv",
+    names: Sequence[str] | None = None,
+    source: CheckpointStore | None = None,
 ) -> list[Path]:
     """Each scenario in a subfolder, plus the comparison tables at the top."""
     names = list(names or comparison.names)
     written: list[Path] = []
     for name, results in zip(names, comparison.results, strict=True):
-        written += write_results(results, folder / name, fmt)
+        written += write_results(results, folder / name, fmt, source)
     written.append(write_table(comparison.kpis(), folder / "comparison_kpis", fmt))
     if len(comparison.results) > 1:
-        written.append(write_table(comparison.differences(), folder / "comparison_differences", fmt))
+        written.append(
+            write_table(comparison.differences(), folder / "comparison_differences", fmt)
+        )
+    if comparison.precision is not None:
+        written.append(write_table(comparison.precision, folder / "comparison_precision", fmt))
     return written

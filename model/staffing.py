@@ -1,0 +1,615 @@
+"""Staffing plans: the cheapest staff for a target, screened by Erlang C, confirmed by simulation.
+
+The search, as :func:`plan_staff` explains it in its ``steps`` table:
+
+1. **Screen** (no simulation). Each department is treated as an M/M/c queue
+   in working time. Its offered load, in reviewers kept busy, comes from the
+   scenario's own numbers: applications per working day (arrival rate × type
+   shares) times the mean effort each brings, rework included::
+
+       load = projects per working day
+              × Σ_types share × Σ_items of the type in the department
+                  mean effort × effort factor × (1 + expected resubmissions × rework fraction)
+
+   plus, under simulated approval, the conversions and re-reviews. Expected
+   resubmissions are p1 (1 + p2 + p2² + ...) up to the engine's round cap.
+   The smallest stable staff is the first c above the load; the screen's
+   start is the smallest c whose Erlang-C mean wait is at most
+   ``wait_fraction`` of the mean effort ("low wait"). Mechanism details the
+   screen leaves out (commitment checks, agents' lower deficiency, window
+   intake) are left to the simulation.
+2. **Confirm and add**: simulate the start; while the target is missed, try
+   one more person in every pool (departments, and window clerks, on-site
+   teams and agents when their mechanism is on), all on common random numbers,
+   and keep the one with the largest improvement per unit cost. When no single
+   person helps (pools in series can pass a queue on to each other), pairs of
+   pools are tried before the search gives up.
+3. **Trim**: while some pool can lose one person (not below its stable
+   minimum) and the target still holds, remove the dearest such person.
+4. **Explain**: at the plan, the marginal effect of one more person in each
+   pool; the bottleneck is the pool where it is largest.
+
+The target statistic is taken over all projects of all replications pooled
+(signed after the warm-up), e.g. ``p90(signing_to_start) <= 100`` means that
+90 % of the projects start construction within 100 days of signing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.draws import MAX_ROUNDS
+from model.executors import Execution, Progress
+from model.experiment import Replications
+from model.scenario import Scenario
+from model.simulation import build_calendar
+from model.variants import apply_overrides
+
+#: Path of the size of each non-department pool kind (see ``Scenario.pools``).
+POOL_PATHS: dict[str, str] = {
+    "window": "mechanisms.one_window.clerks",
+    "onsite_teams": "mechanisms.onsite_service.teams",
+    "agents": "mechanisms.agents.count",
+}
+
+#: Stages whose items simulated approval reviews before land.
+PRE_START = (1, 2, 3)
+
+_TARGET = re.compile(
+    r"^\s*(?:(?P<stat>mean|median|p\d{1,2}(?:\.\d+)?)\s*\(\s*(?P<column>[\w.]+)\s*\)"
+    r"|(?P<bare>[\w.]+))\s*(?P<op><=|<|>=|>)\s*(?P<value>[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$"
+)
+
+
+# -- queueing theory -------------------------------------------------------------------
+
+
+def erlang_c(c: int, a: float) -> float:
+    """Probability that an arrival waits in M/M/c with offered load ``a`` (Erlang C).
+
+    Computed through the Erlang-B recursion, which stays accurate for large c.
+    Returns 1 for an unstable queue (``a >= c``).
+    """
+    if c <= 0 or a >= c:
+        return 1.0
+    if a <= 0:
+        return 0.0
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1 - b))
+
+
+def mmc_mean_wait(c: int, a: float, mean_service: float) -> float:
+    """Mean wait in queue of M/M/c: C(c, a) E[S] / (c - a) (infinite when unstable)."""
+    if a >= c:
+        return math.inf
+    return erlang_c(c, a) * mean_service / (c - a)
+
+
+def mmc_wait_quantile(c: int, a: float, mean_service: float, q: float) -> float:
+    """The q-quantile of the wait in queue of M/M/c.
+
+    P(Wq > t) = C(c, a) exp(-(c - a) t / E[S]), so the quantile is 0 when
+    the chance of waiting is below 1 - q.
+    """
+    if a >= c:
+        return math.inf
+    wait = erlang_c(c, a)
+    if wait <= 1 - q:
+        return 0.0
+    return mean_service * math.log(wait / (1 - q)) / (c - a)
+
+
+# -- offered load ----------------------------------------------------------------------
+
+
+def projects_per_working_day(scenario: Scenario) -> tuple[float, dict[str, float]]:
+    """Signings per working day over the horizon, and each project type's share."""
+    horizon = scenario.run.horizon_days
+    calendar = build_calendar(scenario)
+    working_days = calendar.working_days_between(0.0, horizon)
+    arrivals = scenario.arrivals
+    if arrivals.kind == "poisson":
+        count = arrivals.rate_per_year * horizon / 365.0
+        shares = {name: t.share for name, t in scenario.project_types.items()}
+    else:
+        start = scenario.run.start_date
+        kinds = [p.type for p in arrivals.projects if 0 <= (p.date - start).days < horizon]
+        count = float(len(kinds))
+        shares = {
+            name: kinds.count(name) / count if count else 0.0 for name in scenario.project_types
+        }
+    return (count / working_days if working_days > 0 else 0.0), shares
+
+
+def _expected_resubmissions(first: float, later: float) -> float:
+    """Mean resubmissions if a first submission fails with ``first``, later ones with ``later``."""
+    return sum(first * later ** (k - 1) for k in range(1, MAX_ROUNDS + 1))
+
+
+def offered_loads(scenario: Scenario) -> pd.DataFrame:
+    """Per department: arrivals, mean effort and offered load (reviewers kept busy).
+
+    Columns: ``department``, ``applications_per_wd``, ``mean_effort_wd``,
+    ``offered_load`` and the current ``staff``.
+    """
+    rate, shares = projects_per_working_day(scenario)
+    m = scenario.mechanisms
+    effort_factor = m.performance_review.effort_factor if m.performance_review.enabled else 1.0
+    deficiency_factor = m.checklist_notice.deficiency_factor if m.checklist_notice.enabled else 1.0
+    removed = set(m.combined_survey.removes) if m.combined_survey.enabled else set()
+    simulated = scenario.simulated_approval
+    options = scenario.simulated_approval_options
+    work = {name: 0.0 for name in scenario.departments}
+    visits = {name: 0.0 for name in scenario.departments}
+    for type_name, ptype in scenario.project_types.items():
+        share = shares.get(type_name, 0.0)
+        for item_name in ptype.items:
+            if item_name in removed:
+                continue
+            item = scenario.items[item_name]
+            effort = item.effort_wd.mean * effort_factor
+            rounds = _expected_resubmissions(
+                min(1.0, item.deficiency_probability * deficiency_factor),
+                min(1.0, item.second_round_deficiency),
+            )
+            load = effort * (1 + rounds * item.rework_effort_fraction)
+            count = 1 + rounds
+            if simulated and item.simulatable and ptype.land == "new" and item.stage in PRE_START:
+                load += item.conversion_wd.mean * effort_factor
+                load += options.change_probability * options.rereview_fraction * effort
+                count += 1 + options.change_probability
+            work[item.department] += share * load
+            visits[item.department] += share * count
+    rows = []
+    for name, department in scenario.departments.items():
+        rows.append(
+            {
+                "department": name,
+                "applications_per_wd": rate * visits[name],
+                "mean_effort_wd": work[name] / visits[name] if visits[name] else 0.0,
+                "offered_load": rate * work[name],
+                "staff": department.staff,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def screen(scenario: Scenario, wait_fraction: float = 0.25) -> pd.DataFrame:
+    """The Erlang-C screen: per department, the smallest stable and the low-wait staff.
+
+    Adds to :func:`offered_loads` the columns ``stable_min`` (smallest c above
+    the load, at least 1 for a department with work), ``screen`` (smallest c
+    whose M/M/c mean wait is at most ``wait_fraction`` × mean effort), and the
+    ``utilisation`` and ``mean_wait_wd`` Erlang C predicts at the screen.
+    """
+    table = offered_loads(scenario)
+    stable, chosen, waits = [], [], []
+    for row in table.itertuples(index=False):
+        a, service = row.offered_load, row.mean_effort_wd
+        owns_items = any(i.department == row.department for i in scenario.items.values())
+        c_min = max(math.floor(a) + 1 if a > 0 else 0, 1 if owns_items else 0)
+        c = max(c_min, 1) if a > 0 else c_min
+        while a > 0 and mmc_mean_wait(c, a, service) > wait_fraction * service:
+            c += 1
+        stable.append(c_min)
+        chosen.append(c)
+        waits.append(mmc_mean_wait(c, a, service) if c > 0 and a > 0 else 0.0)
+    table["stable_min"] = stable
+    table["screen"] = chosen
+    table["utilisation"] = [
+        row.offered_load / c if c else float("nan")
+        for row, c in zip(table.itertuples(), chosen, strict=True)
+    ]
+    table["mean_wait_wd"] = waits
+    return table
+
+
+# -- targets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A condition on a statistic of a per-project output, e.g. ``p90(signing_to_start) <= 100``.
+
+    Attributes:
+        statistic: ``mean`` or a quantile level in (0, 1) (``p90`` → 0.9).
+        column: Project-table column (``signing_to_start`` means ``signing_to_start_days``).
+        op: ``<=``, ``<``, ``>=`` or ``>``.
+        value: The threshold, in the column's unit.
+        text: The target as written.
+
+    """
+
+    statistic: str | float
+    column: str
+    op: str
+    value: float
+    text: str
+
+    @property
+    def lower_is_better(self) -> bool:
+        """Whether the target asks for a small value."""
+        return self.op in ("<=", "<")
+
+    def evaluate(self, projects: pd.DataFrame) -> float:
+        """The statistic over the given projects (NaN rows left out)."""
+        if self.column not in projects:
+            known = [
+                c
+                for c in projects.columns
+                if c.endswith(("_days", "_wd")) or c in ("trips", "rework_rounds")
+            ]
+            raise ValueError(
+                f"target {self.text!r}: no output {self.column!r}; known: {', '.join(known)}"
+            )
+        if "pipeline" in projects:
+            # Projects already under way at the start are a forecast, not the cohort
+            # a staffing target is about (as in the summary outputs).
+            projects = projects[~projects["pipeline"].astype(bool)]
+        values = projects[self.column].to_numpy(float)
+        values = values[~np.isnan(values)]
+        if len(values) == 0:
+            return float("nan")
+        if self.statistic == "mean":
+            return float(values.mean())
+        return float(np.quantile(values, float(self.statistic)))
+
+    def met(self, value: float) -> bool:
+        """Whether ``value`` satisfies the target."""
+        if not math.isfinite(value):
+            return False
+        return {
+            "<=": value <= self.value,
+            "<": value < self.value,
+            ">=": value >= self.value,
+            ">": value > self.value,
+        }[self.op]
+
+    def improvement(self, before: float, after: float) -> float:
+        """How much ``after`` is better than ``before`` (positive = better)."""
+        return before - after if self.lower_is_better else after - before
+
+
+def parse_target(text: str) -> Target:
+    """Read a target: ``"p90(signing_to_start) <= 100"``, ``"mean(trips) < 2"``, ``"x_days <= 9"``.
+
+    A bare name means its mean; a name without a unit suffix means ``_days``.
+
+    Raises:
+        ValueError: The text is not of that form.
+
+    """
+    match = _TARGET.match(text)
+    if not match:
+        raise ValueError(
+            f"target {text!r}: expected STAT(OUTPUT) OP NUMBER, e.g. 'p90(signing_to_start) <= 100'"
+        )
+    raw = match["stat"] or "mean"
+    column = match["column"] or match["bare"]
+    if not column.endswith(("_days", "_wd")) and column not in (
+        "trips",
+        "rework_rounds",
+        "items_over_limit",
+    ):
+        column += "_days"
+    statistic: str | float
+    if raw == "mean":
+        statistic = "mean"
+    elif raw == "median":
+        statistic = 0.5
+    else:
+        statistic = float(raw[1:]) / 100
+        if not 0 < statistic < 1:
+            raise ValueError(f"target {text!r}: percentile must be between p1 and p99")
+    return Target(statistic, column, match["op"], float(match["value"]), text.strip())
+
+
+# -- pools and staffing ------------------------------------------------------------------
+
+
+def staff_pools(scenario: Scenario) -> pd.DataFrame:
+    """Pools a plan may resize: departments, and the mechanisms' pools that are on.
+
+    Columns: ``pool``, ``kind``, ``path`` (dotted path of its size) and ``current``.
+    """
+    rows = [
+        {
+            "pool": name,
+            "kind": "department",
+            "path": f"departments.{name}.staff",
+            "current": d.staff,
+        }
+        for name, d in scenario.departments.items()
+    ]
+    pools = scenario.pools() if hasattr(scenario, "pools") else []
+    dump = scenario.model_dump(mode="python")
+    for pool in pools:
+        path = POOL_PATHS.get(pool.kind)
+        if pool.kind == "department" or path is None:
+            continue
+        node: Any = dump
+        for key in path.split("."):
+            node = node[key]
+        rows.append({"pool": pool.name, "kind": pool.kind, "path": path, "current": int(node)})
+    return pd.DataFrame(rows)
+
+
+def with_staff(base: Scenario, pools: pd.DataFrame, staffing: Mapping[str, int]) -> Scenario:
+    """``base`` with the given pool sizes (pool name → size)."""
+    departments = base.model_dump(mode="python")["departments"]
+    overrides: dict[str, Any] = {}
+    kinds = dict(zip(pools["pool"], pools["kind"], strict=True))
+    paths = dict(zip(pools["pool"], pools["path"], strict=True))
+    for pool, size in staffing.items():
+        if kinds[pool] == "department":
+            departments[pool]["staff"] = int(size)
+        else:
+            overrides[paths[pool]] = int(size)
+    # Departments are replaced as a whole: a department name may contain a dot.
+    return apply_overrides(base, {"departments": departments, **overrides}, "staffing plan")
+
+
+def resolve_costs(pools: pd.DataFrame, costs: Mapping[str, float] | None) -> dict[str, float]:
+    """Cost per person of each pool (default 1), keyed by pool name or by path.
+
+    Raises:
+        ValueError: A cost names no pool, or is not positive.
+
+    """
+    result = {pool: 1.0 for pool in pools["pool"]}
+    by_path = dict(zip(pools["path"], pools["pool"], strict=True))
+    for key, value in (costs or {}).items():
+        pool = key if key in result else by_path.get(key)
+        if pool is None:
+            raise ValueError(f"cost for {key!r}: no such pool; pools: {', '.join(result)}")
+        if not value > 0:
+            raise ValueError(f"cost for {key!r} must be positive, got {value}")
+        result[pool] = float(value)
+    return result
+
+
+@dataclass(frozen=True)
+class StaffPlan:
+    """The outcome of :func:`plan_staff`.
+
+    Attributes:
+        target: The target.
+        met: Whether the plan meets it.
+        statistic: The target statistic under the plan.
+        pools: One row per pool: ``current``, Erlang-C ``offered_load``,
+            ``stable_min``, ``screen``, ``planned``, ``cost`` and simulated
+            ``utilisation`` under the plan.
+        steps: The search, one row per simulated decision.
+        marginal: Per pool: the statistic with one more person, ``saved`` (the
+            improvement, in the target's unit) and ``saved_per_cost``.
+        bottleneck: The pool where one more person helps most.
+        scenario: The planned scenario.
+        cost: Total cost of the plan (Σ planned × cost).
+
+    """
+
+    target: Target
+    met: bool
+    statistic: float
+    pools: pd.DataFrame
+    steps: pd.DataFrame
+    marginal: pd.DataFrame
+    bottleneck: str
+    scenario: Scenario
+    cost: float
+
+
+class _Evaluator:
+    """Simulates staffings on common random numbers, each once (cached)."""
+
+    def __init__(
+        self,
+        execution: Execution,
+        base: Scenario,
+        pools: pd.DataFrame,
+        target: Target,
+        replications: int,
+        seed: int,
+    ) -> None:
+        self.execution = execution
+        self.base = base
+        self.pools = pools
+        self.target = target
+        self.replications = replications
+        self.seed = seed
+        self.cache: dict[tuple[tuple[str, int], ...], tuple[float, pd.DataFrame]] = {}
+
+    def __call__(self, staffings: Sequence[Mapping[str, int]]) -> list[float]:
+        keys = [tuple(sorted(s.items())) for s in staffings]
+        todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
+        if todo:
+            scenarios = [with_staff(self.base, self.pools, dict(k)) for k in todo]
+            batch = Replications(self.execution, scenarios, self.seed, keep_tables=True)
+            batch.extend(self.replications)
+            for key, result in zip(todo, batch.results(), strict=True):
+                self.cache[key] = (self.target.evaluate(result.projects), result.resources)
+        return [self.cache[k][0] for k in keys]
+
+    def resources(self, staffing: Mapping[str, int]) -> pd.DataFrame:
+        return self.cache[tuple(sorted(staffing.items()))][1]
+
+
+def _best_move(
+    evaluate: _Evaluator,
+    goal: Target,
+    state: dict[str, int],
+    current: float,
+    moves: Sequence[tuple[str, ...]],
+    cost: Mapping[str, float],
+    min_gain: float,
+) -> tuple[tuple[str, ...], dict[str, int], float] | None:
+    """The move (one more person in each named pool) with the best gain per cost."""
+    options = [{**state, **{p: state[p] + 1 for p in move}} for move in moves]
+    values = evaluate(options)
+    best: tuple[float, int] | None = None
+    for k, (move, value) in enumerate(zip(moves, values, strict=True)):
+        gain = goal.improvement(current, value) / sum(cost[p] for p in move)
+        if math.isfinite(gain) and gain > min_gain and (best is None or gain > best[0]):
+            best = (gain, k)
+    if best is None:
+        return None
+    return moves[best[1]], options[best[1]], values[best[1]]
+
+
+def plan_staff(
+    scenario: Scenario,
+    target: str | Target,
+    costs: Mapping[str, float] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = 1,
+    *,
+    wait_fraction: float = 0.25,
+    max_steps: int = 60,
+    min_gain: float = 1e-6,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> StaffPlan:
+    """The cheapest staffing found that meets ``target``, and why.
+
+    Example::
+
+        plan = model.plan_staff(model.load_scenario("scenarios/baseline-serial.yaml"),
+                                "p90(signing_to_start) <= 100", replications=5)
+        plan.pools[["pool", "current", "planned"]], plan.bottleneck
+
+    Args:
+        scenario: The scenario to staff (its current staff are only reported).
+        target: A :class:`Target` or its text.
+        costs: Cost of one person per pool name (or path); default 1 each.
+        replications: Per staffing evaluated (default: the scenario's).
+        seed: Root seed (default: the scenario's).
+        workers: Local processes (None: all cores; 1: inline).
+        wait_fraction: The screen's "low wait": Erlang-C mean wait at most this
+            fraction of the mean effort.
+        max_steps: Most people added by the search.
+        min_gain: Smaller improvements count as none (the search stops:
+            staffing cannot reach the target).
+        scheduler: Dask scheduler address; replaces the local pool.
+        progress: ``progress(done, total)`` after each replication.
+
+    """
+    goal = parse_target(target) if isinstance(target, str) else target
+    replications = replications or scenario.run.replications
+    seed = scenario.run.seed if seed is None else seed
+    pools = staff_pools(scenario)
+    cost = resolve_costs(pools, costs)
+    screened = screen(scenario, wait_fraction).set_index("department")
+    minimum = {
+        row.pool: int(screened.loc[row.pool, "stable_min"]) if row.kind == "department" else 0
+        for row in pools.itertuples(index=False)
+    }
+    state = {
+        row.pool: int(screened.loc[row.pool, "screen"])
+        if row.kind == "department"
+        else int(row.current)
+        for row in pools.itertuples(index=False)
+    }
+    names = list(state)
+    steps: list[dict[str, Any]] = []
+
+    def log(action: str, pool: str, value: float) -> None:
+        steps.append(
+            {
+                "step": len(steps),
+                "action": action,
+                "pool": pool,
+                "statistic": value,
+                "met": goal.met(value),
+                "cost": sum(state[p] * cost[p] for p in names),
+                "staffing": ", ".join(f"{p}={state[p]}" for p in names),
+            }
+        )
+
+    with Execution(workers, scheduler, progress) as execution:
+        evaluate = _Evaluator(execution, scenario, pools, goal, replications, seed)
+        (current,) = evaluate([state])
+        log("screen (Erlang C)", "", current)
+        added = 0
+        while not goal.met(current) and added < max_steps:
+            moves: list[tuple[str, ...]] = [(p,) for p in names]
+            chosen = _best_move(evaluate, goal, state, current, moves, cost, min_gain)
+            if chosen is None and len(names) > 1:
+                # Pools in series can hide each other: with the queue moved from one
+                # to the next, no single person helps, but two together do.
+                pairs = [(p, q) for i, p in enumerate(names) for q in names[i + 1 :]]
+                chosen = _best_move(evaluate, goal, state, current, pairs, cost, min_gain)
+            if chosen is None:
+                break
+            move, state, current = chosen
+            added += len(move)
+            log("add", " + ".join(move), current)
+        while goal.met(current):
+            removable = [p for p in names if state[p] > minimum[p]]
+            if not removable:
+                break
+            options = [{**state, p: state[p] - 1} for p in removable]
+            values = evaluate(options)
+            keep = [
+                (cost[p], goal.improvement(current, v), p, v, o)
+                for p, v, o in zip(removable, values, options, strict=True)
+                if goal.met(v)
+            ]
+            if not keep:
+                break
+            # Dearest first; among equal costs, the one whose removal hurts least.
+            _, _, pool, current, state = max(keep, key=lambda t: (t[0], t[1]))
+            log("remove", pool, current)
+        plus = [{**state, p: state[p] + 1} for p in names]
+        plus_values = evaluate(plus)
+        resources = evaluate.resources(state)
+
+    utilisation = (
+        resources.groupby("resource")["utilisation"].mean() if not resources.empty else pd.Series()
+    )
+    saved = [goal.improvement(current, v) for v in plus_values]
+    marginal = pd.DataFrame(
+        {
+            "pool": names,
+            "planned": [state[p] for p in names],
+            "with_one_more": plus_values,
+            "saved": saved,
+            "saved_per_cost": [s / cost[p] for s, p in zip(saved, names, strict=True)],
+            "utilisation": [float(utilisation.get(p, float("nan"))) for p in names],
+        }
+    )
+    order = marginal.sort_values(["saved", "utilisation"], ascending=False)
+    bottleneck = str(order["pool"].iloc[0]) if len(order) else ""
+    table = pools.copy()
+    table["offered_load"] = [
+        float(screened.loc[p, "offered_load"]) if k == "department" else float("nan")
+        for p, k in zip(pools["pool"], pools["kind"], strict=True)
+    ]
+    table["stable_min"] = [minimum[p] for p in pools["pool"]]
+    table["screen"] = [
+        int(screened.loc[p, "screen"]) if k == "department" else int(c)
+        for p, k, c in zip(pools["pool"], pools["kind"], pools["current"], strict=True)
+    ]
+    table["planned"] = [state[p] for p in pools["pool"]]
+    table["cost"] = [cost[p] for p in pools["pool"]]
+    table["utilisation"] = [float(utilisation.get(p, float("nan"))) for p in pools["pool"]]
+    return StaffPlan(
+        target=goal,
+        met=goal.met(current),
+        statistic=current,
+        pools=table,
+        steps=pd.DataFrame(steps),
+        marginal=marginal,
+        bottleneck=bottleneck,
+        scenario=with_staff(scenario, pools, state),
+        cost=sum(state[p] * cost[p] for p in names),
+    )
