@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from model.attribution import attribute
 from model.executors import RunInterrupted, WorkerCrashError
 from model.experiment import Comparison, Results, compare, identity, run
 from model.loader import ScenarioError, load_scenario
-from model.metrics import KEY_OUTPUTS
+from model.metrics import KEY_OUTPUTS, bottlenecks
 from model.scenario import Scenario
 from model.progress import progress_bar
 from model.sensitivity import parse_range, sensitivity
@@ -187,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
             checkpoint_dir=output.folder if output else None,
         )
     print(_kpi_text(results))
+    print(_pools_text(results.resources))
     _print_notes(results.notes)
     if output:
         write_results(results, output.folder, args.format, output.checkpoints)
@@ -266,14 +268,28 @@ def _interval(mean: float, low: float, high: float) -> str:
     return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
 
 
+def _pools_text(resources: pd.DataFrame) -> str:
+    """Utilisation and waits of every pool, and the bottleneck if there is one."""
+    by = resources.groupby("resource", sort=False)
+    table = by[["utilisation", "mean_wait_days", "mean_queue"]].mean()
+    rows = [
+        [str(name), _number(row.utilisation), _number(row.mean_wait_days), _number(row.mean_queue)]
+        for name, row in table.iterrows()
+    ]
+    text = ["\nPools (mean over replications)", _grid(["pool", "utilisation", "mean wait (days)", "mean queue"], rows)]
+    worst = bottlenecks(resources)
+    text.append(f"bottleneck: {', '.join(worst)}" if worst else "bottleneck: none (no pool at 90 % or more)")
+    return "\n".join(text)
+
+
 def _kpi_text(results: Results) -> str:
     table = results.kpis()
     n = int(table["n"].max()) if len(table) else 0
     lines = [f"{results.scenario.name}: {n} replications, mean [95 % CI]"]
-    width = max(len(v) for v in LABELS.values())
+    width = max(_width(v) for v in LABELS.values())
     for row in table.itertuples():
         label = LABELS.get(row.output, row.output)
-        lines.append(f"  {label:<{width}}  {_interval(row.mean, row.ci_low, row.ci_high)}")
+        lines.append(f"  {_pad(label, width)}  {_interval(row.mean, row.ci_low, row.ci_high)}")
     return "\n".join(lines)
 
 
@@ -306,12 +322,20 @@ def _comparison_text(comparison: Comparison) -> str:
     return "\n".join(text)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def _grid(header: list[str], rows: list[list[str]]) -> str:
-    frame = pd.DataFrame(rows, columns=header)
-    widths = [max(len(str(x)) for x in [h, *frame[h]]) for h in header]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    widths = [max(_width(str(x)) for x in [h, *(r[k] for r in rows)]) for k, h in enumerate(header)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
     for row in rows:
-        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+        lines.append("  ".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

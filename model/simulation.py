@@ -130,10 +130,11 @@ def run_replication(
                 f"replication {replication} stopped at simulated day {env.now:.0f}: over "
                 f"{settings.max_wall_seconds:g} s of wall time (run.max_wall_seconds)."
             )
-    notes = tuple(
-        f"public holidays of {year} projected by rule ({holiday_source(year)})"
-        for year in calendar.projected_years
-    )
+    projected = calendar.projected_years
+    notes: tuple[str, ...] = ()
+    if projected:
+        years = str(projected[0]) if len(projected) == 1 else f"{projected[0]}-{projected[-1]}"
+        notes = (f"public holidays of {years} projected by rule: {holiday_source(projected[0])}",)
     if county.active:
         notes += (f"{county.active} project(s) still in progress when the run stopped",)
     return RunResult(

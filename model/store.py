@@ -23,6 +23,7 @@ import pandas as pd
 
 from model.checkpoint import CheckpointStore, replication_key
 from model.experiment import Comparison, ReplicationTables, Results
+from model.metrics import scorecard
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
@@ -207,6 +208,12 @@ def write_results(
         elif not getattr(results, name).empty:
             written.append(write_table(getattr(results, name), folder / name, fmt))
     written.append(write_table(results.kpis(), folder / "kpis", fmt))
+    items_file = folder / f"items.{fmt}"
+    if items_file.exists():  # the item table may have been streamed, so read it back
+        items = pd.read_csv(items_file) if fmt == "csv" else pd.read_parquet(items_file)
+        written.append(write_table(scorecard(items, results.resources), folder / "scorecard", fmt))
+    # The validated scenario, so a report made later can list its sources.
+    (folder / "scenario.json").write_text(results.scenario.model_dump_json(indent=2), encoding="utf-8")
     manifest = {
         **results.provenance,
         "notes": list(results.notes),
