@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,11 @@ import pytest
 
 from model.eventlog import REVIEWER_WORK
 from model.scenario import Scenario
+
+# Every replication run by the tests checks the model's invariants (conservation,
+# order, capacity, bounds); see model.diagnostics. Set before any test runs, so
+# worker processes started by the tests inherit it.
+os.environ.setdefault("APPROVALSIM_CHECK_INVARIANTS", "1")
 
 #: Departments of the base scenario (short names keep assertion messages readable).
 NATURAL_RESOURCES = "自然资源局"
