@@ -2,13 +2,32 @@
 
 A :class:`ScenarioError` carries every problem found, each pointing at a file,
 a line and a dotted field path, so that a user can fix a scenario file without
-reading a traceback or knowing that pydantic is underneath.
+reading a traceback or knowing that pydantic is underneath. Each problem prints
+as one line, with control characters from the file escaped.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Control, format and line-separator characters: a key written "\e[2J" in a
+# double-quoted YAML string would clear the terminal, a "\n" would split one
+# problem over two lines, U+202E would reverse the text that follows.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _printable(text: str) -> str:
+    """Escape the characters of ``text`` that a terminal would act on instead of show."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _UNPRINTABLE
+        else char
+        for char in text
+    )
 
 
 @dataclass(frozen=True)
@@ -40,7 +59,7 @@ class Problem:
         )
         if self.suggestion is not None:
             text += f" (did you mean {self.suggestion!r}?)"
-        return text
+        return _printable(text)
 
 
 class ScenarioError(Exception):

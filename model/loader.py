@@ -2,9 +2,13 @@
 
 A scenario file is YAML holding plain data (no Python tags). Reading it:
 
-1. The file is decoded as UTF-8 (at most :data:`MAX_FILE_BYTES`) and composed
-   with PyYAML's safe loader; every mapping key and sequence entry remembers its
-   file and line, and duplicate keys are refused.
+1. The file (a regular file, not a device) is decoded as UTF-8 (at most
+   :data:`MAX_FILE_BYTES`) and parsed by libyaml (PyYAML's pure-Python parser
+   if PyYAML lacks it); nodes are composed by PyYAML's composer with limits on
+   depth and count, so deep nesting, recursive aliases and alias bombs stop
+   with a line. Only plain-data tags are accepted, scalars are built by the safe
+   constructor, every mapping key and sequence entry remembers its file and
+   line, and duplicate keys are refused.
 2. ``extends: base.yaml`` (relative to the extending file, chains allowed) is
    resolved by a deep merge: mappings merge key by key, anything else is
    replaced by the extending file's value. A mapping whose ``kind`` changes
@@ -15,6 +19,9 @@ A scenario file is YAML holding plain data (no Python tags). Reading it:
 4. The plain dict is validated by :class:`model.scenario.Scenario`; each
    validation error becomes a :class:`~model.errors.Problem` with file, line,
    dotted field path, a plain message and, where possible, a suggestion.
+5. Values that pass every field's own check but that no run could simulate (a
+   distribution whose draws are not finite, a mean beyond a century, a run past
+   the calendar's end in 9999) are refused the same way.
 
 Everything that goes wrong is raised as :class:`~model.errors.ScenarioError`.
 """
@@ -25,15 +32,20 @@ import csv
 import datetime as dt
 import difflib
 import io
+import math
 import os
 import re
+import stat
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from model.distributions import Fixed
 from model.errors import Problem, ScenarioError
@@ -46,8 +58,14 @@ __all__ = ["MAX_FILE_BYTES", "Problem", "ScenarioError", "load_scenario", "read_
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # Aliases can make a small file expand exponentially ("billion laughs"); no real
-# scenario comes near this many nodes.
-_MAX_NODES = 200_000
+# scenario comes near this many nodes (the bundled baseline has about 2,000), and
+# composing this many takes about a second.
+_MAX_NODES = 100_000
+
+# Real scenarios nest about six levels deep (mechanisms.agents.staff_changes.0.date);
+# a much deeper file is a mistake or an attack, and would otherwise end in a
+# RecursionError inside PyYAML (or follow a recursive alias forever).
+_MAX_DEPTH = 50
 
 # Shown in CSV errors; a file full of bad rows should not produce a wall of text.
 _MAX_CSV_PROBLEMS = 20
@@ -59,6 +77,77 @@ _SCALAR_TAGS = frozenset(
 _SEQ_TAG = _YAML_TAG + "seq"
 _MAP_TAG = _YAML_TAG + "map"
 _MERGE_TAG = _YAML_TAG + "merge"
+# A plain ``=`` or ``<<`` written as a value resolves to these tags; it is text.
+_PLAIN_TEXT_TAGS = frozenset({_MERGE_TAG, _YAML_TAG + "value"})
+
+
+class _TooBig(yaml.composer.ComposerError):
+    """Composition stopped at :data:`_MAX_DEPTH` or :data:`_MAX_NODES`; ``problem`` says which."""
+
+
+class _LimitedComposer(yaml.composer.Composer):
+    """PyYAML's composer, refusing documents nested too deeply or with too many nodes.
+
+    PyYAML composes recursively, so a file of ten thousand ``[`` would end in a
+    RecursionError with no line; and a file just under the size limit made of
+    tiny values would take minutes to compose. Both stop here, with a line.
+    """
+
+    def __init__(self) -> None:
+        # Not super(): in _PyLoader the next class in line is SafeLoader.
+        yaml.composer.Composer.__init__(self)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                problem = f"values are nested more than {_MAX_DEPTH} levels deep"
+            elif self._nodes > _MAX_NODES:
+                problem = f"more than {_MAX_NODES} values; a scenario is far smaller"
+            else:
+                return super().compose_node(parent, index)
+            raise _TooBig(None, None, problem, self.peek_event().start_mark)
+        finally:
+            self._depth -= 1
+
+
+class _PyLoader(_LimitedComposer, yaml.SafeLoader):
+    """The safe loader in pure Python (if PyYAML was built without libyaml)."""
+
+    #: ``ReaderError.position`` counts characters.
+    positions_in_bytes = False
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        _LimitedComposer.__init__(self)
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser
+
+    class _CLoader(_LimitedComposer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """libyaml's parser, ten times faster than PyYAML's, under the same composer.
+
+        Composition (with its limits), tag resolution and the safe constructor are
+        PyYAML's Python code, so the result is the same node tree as with
+        :class:`_PyLoader`; only scanning and parsing are done in C.
+        """
+
+        #: ``ReaderError.position`` counts bytes of the UTF-8 text.
+        positions_in_bytes = True
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _LimitedComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _Loader: type[_CLoader] | type[_PyLoader] = _CLoader
+else:  # pragma: no cover - PyYAML wheels ship libyaml
+    _Loader = _PyLoader
 
 
 @dataclass
@@ -105,10 +194,14 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     data, pos = _read_merged(path)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         # ``from None``: the pydantic traceback is exactly the jargon this hides.
         raise ScenarioError(_translate(exc, data, pos)) from None
+    problems = [_plain_problem(loc, message, data, pos) for loc, message in _implausible(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 def read_scenario_data(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -163,6 +256,10 @@ def _read_with_extends(
             "extends",
             "must name the scenario file to extend, e.g. base.yaml",
         )
+    if "\0" in parent:
+        raise ScenarioError.single(
+            display, ext_pos.line, "extends", "the file name contains a NUL character"
+        )
     parent_display = os.path.normpath(os.path.join(os.path.dirname(display), parent))
     here = (os.path.realpath(display), display)
     chain = (*chain, here)
@@ -173,19 +270,54 @@ def _read_with_extends(
             raise ScenarioError.single(
                 display, ext_pos.line, "extends", "extends cycle: " + " -> ".join(loop)
             )
-    if not os.path.exists(parent_display):
-        raise ScenarioError.single(
-            display,
-            ext_pos.line,
-            "extends",
-            f"file not found: {parent!r} (looked for {parent_display})",
-        )
+    unreadable = _unreadable(parent, parent_display, "file")
+    if unreadable is not None:
+        raise ScenarioError.single(display, ext_pos.line, "extends", unreadable)
     base, base_pos = _read_with_extends(parent_display, chain)
     return _merge(base, base_pos, data, pos)
 
 
+def _unreadable(named: str, resolved: str, what: str) -> str | None:
+    """Say why the file a scenario names (``extends``, a CSV path) cannot be read.
+
+    Args:
+        named: The name as written in the scenario.
+        resolved: That name resolved against the scenario's folder.
+        what: ``"file"`` or ``"CSV file"``, for the message.
+
+    Returns:
+        The reason, or ``None`` if the name is a regular file.
+
+    """
+    if "\0" in named:
+        return f"the {what} name contains a NUL character"
+    try:
+        mode = os.stat(resolved).st_mode
+    except FileNotFoundError:
+        return f"{what} not found: {named!r} (looked for {resolved})"
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"cannot open {what} {named!r} (looked for {resolved}): {reason}"
+    if stat.S_ISDIR(mode):
+        return f"{named!r} is a folder, not a {what} (looked for {resolved})"
+    if not stat.S_ISREG(mode):
+        return f"{named!r} is not a regular {what} (looked for {resolved})"
+    return None
+
+
 def _read_text(display: str) -> str:
     """Return the UTF-8 text of a file, refusing huge files and other encodings."""
+    if "\0" in display:
+        raise ScenarioError.single(
+            display.replace("\0", "\\0"), None, "", "the file name contains a NUL character"
+        )
+    try:
+        mode: int | None = os.stat(display).st_mode
+    except OSError:
+        mode = None  # opening it below says why
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)):
+        # Reading /dev/tty would wait for typing, /dev/zero would never end.
+        raise ScenarioError.single(display, None, "", "is a device, not a file")
     try:
         with open(display, "rb") as handle:
             # Read one byte past the limit rather than trusting stat(): pipes and
@@ -223,10 +355,10 @@ def _read_text(display: str) -> str:
 def _read_yaml(display: str) -> tuple[dict[str, Any], _Pos]:
     """Parse one YAML file into data and positions (no ``extends`` handling)."""
     text = _read_text(display)
-    loader: yaml.SafeLoader | None = None
+    loader: Any = None
     try:
         # The constructor already scans the text for forbidden characters.
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError.single(
@@ -236,10 +368,20 @@ def _read_yaml(display: str) -> tuple[dict[str, Any], _Pos]:
                 "file is empty; a scenario is a mapping with departments, items, ...",
             )
         data, pos = _Builder(loader, display).build(node, node.start_mark.line + 1, ())
+    except _TooBig as exc:
+        raise ScenarioError.single(
+            display,
+            exc.problem_mark.line + 1 if exc.problem_mark is not None else None,
+            "",
+            str(exc.problem),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_yaml_problem(display, exc)]) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        if _Loader.positions_in_bytes:
+            line = text.encode("utf-8")[: exc.position].count(b"\n") + 1
+        else:
+            line = text[: exc.position].count("\n") + 1
         character = (
             f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         )
@@ -248,8 +390,14 @@ def _read_yaml(display: str) -> tuple[dict[str, Any], _Pos]:
         ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
         raise ScenarioError.single(display, None, "", f"YAML error: {exc}") from None
-    except RecursionError:
-        raise ScenarioError.single(display, None, "", "YAML is nested too deeply") from None
+    except RecursionError:  # pragma: no cover - the depth limits come first
+        reader_line = getattr(loader, "line", None)  # the pure-Python reader's position
+        raise ScenarioError.single(
+            display,
+            reader_line + 1 if isinstance(reader_line, int) else None,
+            "",
+            "YAML is nested too deeply",
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -267,6 +415,9 @@ def _yaml_problem(display: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
     problem, context = exc.problem, exc.context
+    if problem and "maximum nesting depth" in problem:
+        # libyaml's own limit, reached while scanning ahead of the composer's.
+        return Problem(display, line, "", f"values are nested more than {_MAX_DEPTH} levels deep")
     where = ""
     if context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
         where = f" at line {exc.context_mark.line + 1}"
@@ -296,6 +447,12 @@ class _Builder:
         self.loader = loader
         self.file = file
         self.nodes = 0
+        self.depth = 0
+        #: Line (``None`` for a list entry) and path of the first alias on the
+        #: way to the node being built, if any.
+        self.alias_entry: tuple[int | None, tuple[Any, ...]] | None = None
+        #: Line of every mapping and list built so far, by path.
+        self.lines: dict[tuple[Any, ...], int] = {}
 
     def _fail(self, line: int, path: tuple[Any, ...], message: str) -> ScenarioError:
         return ScenarioError.single(self.file, line, _dotted(path), message)
@@ -312,14 +469,59 @@ class _Builder:
                 "scenario files hold plain data only",
             )
 
-    def build(self, node: yaml.Node, line: int, path: tuple[Any, ...]) -> tuple[Any, _Pos]:
-        """Build the value of ``node``, whose key (or entry) is on ``line``."""
-        self.nodes += 1
-        if self.nodes > _MAX_NODES:
-            raise self._fail(
-                line, (), f"more than {_MAX_NODES} values; do YAML aliases expand out of control?"
-            )
+    def build(
+        self, node: yaml.Node, line: int, path: tuple[Any, ...], referrer: yaml.Node | None = None
+    ) -> tuple[Any, _Pos]:
+        """Build the value of ``node``, whose key (or entry) is on ``line``.
+
+        ``referrer`` is the key or sequence holding ``node``: a node that starts
+        no later than its referrer was reached through an alias (an anchor is
+        always written before its aliases). The limits below only bite through
+        aliases, and are reported where the first alias on the way was used.
+        """
+        entered = self.alias_entry is None and (
+            referrer is not None and node.start_mark.index <= referrer.start_mark.index
+        )
+        if entered:
+            self.alias_entry = (line if isinstance(referrer, yaml.ScalarNode) else None, path)
+        try:
+            self.nodes += 1
+            if self.nodes > _MAX_NODES:
+                raise self._alias_fail(
+                    line,
+                    path,
+                    f"more than {_MAX_NODES} values; do YAML aliases expand out of control?",
+                )
+            if self.depth >= _MAX_DEPTH:
+                # Composition is depth-limited already; only aliases get here, e.g.
+                # ``a: &a [*a]`` or ``a: &a {<<: *a}``, which would recurse forever.
+                raise self._alias_fail(
+                    line,
+                    path,
+                    f"values are nested more than {_MAX_DEPTH} levels deep; "
+                    "does a YAML alias refer to itself?",
+                )
+            self.depth += 1
+            try:
+                return self._build(node, line, path)
+            finally:
+                self.depth -= 1
+        finally:
+            if entered:
+                self.alias_entry = None
+
+    def _alias_fail(self, line: int, path: tuple[Any, ...], message: str) -> ScenarioError:
+        if self.alias_entry is not None:
+            entry_line, path = self.alias_entry
+            line = entry_line or self.lines.get(path[:-1], line)
+        return self._fail(line, path, message)
+
+    def _build(self, node: yaml.Node, line: int, path: tuple[Any, ...]) -> tuple[Any, _Pos]:
+        if self.alias_entry is None and not isinstance(node, yaml.ScalarNode):
+            self.lines[path] = line
         if isinstance(node, yaml.ScalarNode):
+            if node.tag in _PLAIN_TEXT_TAGS and not node.style:
+                return node.value, _Pos(self.file, line)  # a plain ``=`` or ``<<`` is text
             self._check_tag(node, _SCALAR_TAGS, path)
             return self._scalar(node, path), _Pos(self.file, line)
         if isinstance(node, yaml.SequenceNode):
@@ -327,43 +529,87 @@ class _Builder:
             values: list[Any] = []
             positions: list[_Pos] = []
             for index, item in enumerate(node.value):
-                value, pos = self.build(item, item.start_mark.line + 1, (*path, index))
+                value, pos = self.build(item, item.start_mark.line + 1, (*path, index), node)
                 values.append(value)
                 positions.append(pos)
             return values, _Pos(self.file, line, positions)
         self._check_tag(node, _MAP_TAG, path)
         self._refuse_duplicates(node, path)
-        if any(key.tag == _MERGE_TAG for key, _ in node.value):
-            # ``<<: *anchor`` merge keys: PyYAML rewrites them in place, putting
-            # merged pairs first so the explicit ones below override them.
-            self.loader.flatten_mapping(node)
-        mapping: dict[Any, Any] = {}
-        children: dict[Any, _Pos] = {}
+        # ``<<: *anchor`` merge keys: merged pairs come first and explicit keys
+        # override them, as in PyYAML. They are built here rather than by PyYAML's
+        # flatten_mapping so that every merged value counts against the limits.
+        mapping, children = self._merged(node, path)
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
             key = self._key(key_node, path)
-            value, pos = self.build(value_node, key_node.start_mark.line + 1, (*path, key))
+            value, pos = self.build(
+                value_node, key_node.start_mark.line + 1, (*path, key), key_node
+            )
             mapping[key] = value
             children[key] = pos
         return mapping, _Pos(self.file, line, children)
+
+    def _merged(
+        self, node: yaml.MappingNode, path: tuple[Any, ...]
+    ) -> tuple[dict[Any, Any], dict[Any, _Pos]]:
+        """Build the pairs the ``<<`` key of ``node`` merges in (earlier sources win)."""
+        mapping: dict[Any, Any] = {}
+        children: dict[Any, _Pos] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                continue
+            if isinstance(value_node, yaml.MappingNode):
+                sources = [value_node]
+            elif isinstance(value_node, yaml.SequenceNode) and all(
+                isinstance(source, yaml.MappingNode) for source in value_node.value
+            ):
+                sources = list(value_node.value)
+            else:
+                raise self._fail(
+                    key_node.start_mark.line + 1,
+                    path,
+                    "'<<' merges a mapping or a list of mappings, e.g. <<: *defaults",
+                )
+            for source in sources:
+                value, pos = self.build(source, source.start_mark.line + 1, path, key_node)
+                for key, child in value.items():
+                    if key not in mapping:
+                        mapping[key] = child
+                        children[key] = pos.child(key) or pos
+        return mapping, children
 
     def _key(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self._fail(
                 node.start_mark.line + 1, path, "a key must be a plain name, not a list or mapping"
             )
+        if node.tag in _PLAIN_TEXT_TAGS and not node.style:
+            return node.value
         self._check_tag(node, _SCALAR_TAGS, path)
         return self._scalar(node, path)
 
     def _scalar(self, node: yaml.ScalarNode, path: tuple[Any, ...]) -> Any:
+        # The safe constructor's scalar functions are called directly: going through
+        # ``construct_object`` would cache the node, and after one failure (say a key
+        # 2026-02-30, constructed twice) report it as an "unconstructable recursive node".
+        constructor = self.loader.yaml_constructors[node.tag]
         try:
-            return self.loader.construct_object(node)
-        except (ValueError, OverflowError) as exc:
+            return constructor(self.loader, node)
+        except (ValueError, OverflowError, ArithmeticError) as exc:
             if node.tag == _YAML_TAG + "timestamp":
                 # PyYAML recognises 2026-02-30 as a timestamp, then datetime rejects
                 # it; passing the text on lets validation report it with the rest.
                 return node.value
+            reason = (
+                "the number has too many digits"
+                if "digits" in str(exc)
+                else str(exc) or type(exc).__name__
+            )
             raise self._fail(
-                node.start_mark.line + 1, path, f"invalid value {node.value!r}: {exc}"
+                node.start_mark.line + 1,
+                path,
+                f"invalid value {_describe_value(node.value)}: {reason}",
             ) from None
 
     def _refuse_duplicates(self, node: yaml.MappingNode, path: tuple[Any, ...]) -> None:
@@ -371,9 +617,7 @@ class _Builder:
         # such as two ``EIA:`` items; the user must see them.
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = self._key(key_node, path)
+            key = "<<" if key_node.tag == _MERGE_TAG else self._key(key_node, path)
             line = key_node.start_mark.line + 1
             first = seen.get(key)  # scalar keys of the allowed tags are all hashable
             if first is not None:
@@ -428,13 +672,9 @@ def _convert_csv_arrivals(data: dict[str, Any], pos: _Pos) -> None:
         raise ScenarioError.single(ppos.file, ppos.line, "arrivals.path", "must name a CSV file")
     # Relative to the file that wrote ``path``, which may be a base scenario.
     csv_display = os.path.normpath(os.path.join(os.path.dirname(ppos.file), relative))
-    if not os.path.exists(csv_display):
-        raise ScenarioError.single(
-            ppos.file,
-            ppos.line,
-            "arrivals.path",
-            f"CSV file not found: {relative!r} (looked for {csv_display})",
-        )
+    unreadable = _unreadable(relative, csv_display, "CSV file")
+    if unreadable is not None:
+        raise ScenarioError.single(ppos.file, ppos.line, "arrivals.path", unreadable)
     projects, project_pos = _read_signings(csv_display)
     rest = {k: v for k, v in arrivals.items() if k not in ("kind", "path")}
     data["arrivals"] = {"kind": "schedule", "projects": projects, **rest}
@@ -532,6 +772,93 @@ def _read_signings(display: str) -> tuple[list[dict[str, Any]], list[_Pos]]:
     return projects, positions
 
 
+# --------------------------------------------------------------------------- plausibility
+
+#: Largest mean duration accepted, in days: a century. Each field's own range
+#: check lets through any finite number, but a run cannot simulate 1e308 days.
+_MAX_MEAN_DAYS = 36_500.0
+
+#: The largest uniform ``numpy.random.Generator.random`` returns: the draw that
+#: maps to a distribution's longest duration.
+_LAST_UNIFORM = 1.0 - 2.0**-53
+
+#: Years of calendar a run needs after its drain limit, for durations sampled late.
+_CALENDAR_MARGIN_DAYS = 3650
+
+
+def _implausible(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Values every field accepts on its own but no run could simulate.
+
+    Checked after validation, for files only: an extreme distribution whose
+    draws are not finite numbers (a lognormal with sd 1e300), a mean beyond a
+    century, a run that would go past the calendar's end in 9999.
+    """
+    problems = []
+    for loc, dist in _distributions(scenario, ()):
+        message = _distribution_problem(dist)
+        if message is not None:
+            problems.append((loc, message))
+    run = scenario.run
+    days = run.horizon_days + run.drain_limit_days + _CALENDAR_MARGIN_DAYS
+    last = dt.date.max - run.start_date
+    if days >= last.days:
+        field = max(
+            ("start_date", "horizon_days", "drain_limit_days"),
+            key=lambda name: {
+                "start_date": (run.start_date - dt.date(2000, 1, 1)).days,
+                "horizon_days": run.horizon_days,
+                "drain_limit_days": run.drain_limit_days,
+            }[name],
+        )
+        problems.append(
+            (
+                ("run", field),
+                f"the run (start_date {run.start_date.isoformat()}, horizon_days "
+                f"{run.horizon_days:g} and drain_limit_days {run.drain_limit_days:g}, "
+                f"plus {_CALENDAR_MARGIN_DAYS // 365} years) would go past 9999-12-31, "
+                "where the calendar ends",
+            )
+        )
+    return problems
+
+
+def _distributions(node: Any, loc: tuple[Any, ...]) -> Any:
+    """Yield ``(loc, distribution)`` for every distribution inside ``node``."""
+    if isinstance(node, BaseModel):
+        if callable(getattr(node, "quantile", None)):
+            yield loc, node
+            return
+        for name, info in type(node).model_fields.items():
+            yield from _distributions(getattr(node, name), (*loc, info.alias or name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _distributions(value, (*loc, key))
+    elif isinstance(node, tuple | list):
+        for index, value in enumerate(node):
+            yield from _distributions(value, (*loc, index))
+
+
+def _distribution_problem(dist: Any) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy's overflow warnings: the result says it
+            mean, variance = float(dist.mean), float(dist.variance)
+            draws = [float(dist.quantile(u)) for u in (0.0, 0.5, _LAST_UNIFORM)]
+    except Exception:  # noqa: BLE001 - whatever the sampler raises, it cannot sample
+        # (overflow in gamma, an IndexError when weights sum to infinity, ...)
+        mean, variance, draws = math.nan, math.nan, []
+    if not all(math.isfinite(v) for v in (mean, variance, *draws)):
+        return "parameters too extreme to sample from (draws would not be finite numbers)"
+    if mean > _MAX_MEAN_DAYS:
+        return f"mean of {mean:g} is more than a century ({_MAX_MEAN_DAYS:g} days)"
+    return None
+
+
+def _plain_problem(loc: tuple[Any, ...], message: str, data: dict[str, Any], pos: _Pos) -> Problem:
+    located = _locate(loc, data, pos)
+    return Problem(located.pos.file, located.pos.line, _dotted(located.parts), message)
+
+
 # --------------------------------------------------------------------------- validation errors
 
 
@@ -584,10 +911,12 @@ def _locate(loc: tuple[Any, ...], data: Any, pos: _Pos) -> _Located:
             continue
         container, schema = schema, _child_schema(schema, element)
         if exists:
+            if isinstance(node, dict):
+                element = _written_key(node, element)
             child_pos = node_pos.child(element)
             if isinstance(node, dict | list) and child_pos is not None:
                 node, node_pos = node[element], child_pos
-                parts.append(str(element))
+                parts.append(_part(element))
                 continue
             if not isinstance(node, dict | list):
                 # A bare number written for a distribution is expanded by a
@@ -596,6 +925,30 @@ def _locate(loc: tuple[Any, ...], data: Any, pos: _Pos) -> _Located:
             exists = False
         parts.append(str(element))
     return _Located(parts, node_pos, node, exists, container, schema, bad_key)
+
+
+def _written_key(mapping: dict[Any, Any], element: Any) -> Any:
+    """Return the key of ``mapping`` that pydantic reports as ``element``.
+
+    Pydantic turns keys that are not text into text (``None`` into ``'None'``,
+    ``1.5`` into ``'1.5'``, a date into its repr, ``true`` into ``1``) in an
+    error's ``loc``; this finds the key as written.
+    """
+    if isinstance(element, str) and element in mapping:
+        return element
+    for key in mapping:
+        if not isinstance(key, str) and (
+            key == element or str(key) == str(element) or repr(key) == element
+        ):
+            return key
+    return element
+
+
+def _part(key: Any) -> str:
+    """One component of a dotted field path: a name, a list index or a key as written."""
+    if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
+        return str(key)
+    return _key_text(key)
 
 
 def _unwrap(tp: Any) -> Any:
@@ -679,6 +1032,27 @@ def _closest(word: Any, candidates: list[Any]) -> str | None:
     return matches[0] if matches else None
 
 
+def _kind_from_keys(tp: Any, written: dict[Any, Any]) -> str | None:
+    """Return the one ``kind`` whose fields fit keys written without a ``kind``, if any.
+
+    ``{low: 1, mode: 2, high: 4}`` can only be a triangular distribution.
+    """
+    keys = {k for k in written if k != "source"}
+    if not keys:
+        return None
+    fits: list[str] = []
+    for model in _models(tp):
+        allowed = set(_allowed_keys(model))
+        required = {
+            info.alias or name
+            for name, info in model.model_fields.items()
+            if info.is_required() and name != "kind"
+        }
+        if keys <= allowed and required <= keys:
+            fits.extend(str(tag) for tag in _tags(model))
+    return fits[0] if len(fits) == 1 else None
+
+
 def _describe_value(value: Any) -> str:
     if value is None:
         return "nothing (null)"
@@ -695,6 +1069,17 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     return f"a value of type {type(value).__name__}"
+
+
+def _key_text(value: Any) -> str:
+    """Write a key as it would be written in YAML."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -750,7 +1135,13 @@ def _problem(error: Any, located: _Located, data: dict[str, Any]) -> Problem:
         if suggestion is None and allowed:
             message += "; allowed keys: " + ", ".join(allowed)
     elif kind == "string_type" and located.bad_key:
-        message = f"name {_describe_value(value)} must be text; put it in quotes"
+        message = f"name {_key_text(value)} must be text; put it in quotes"
+    elif kind == "invalid_key":
+        # A key that is not text (``1:``, ``true:``, ``~:``) where field names belong.
+        allowed = _allowed_keys(located.container)
+        message = "unknown key"
+        if allowed:
+            message += "; allowed keys: " + ", ".join(allowed)
     elif kind in _MAPPING_TYPES:
         if Fixed in _models(located.target):
             message = (
@@ -771,7 +1162,16 @@ def _problem(error: Any, located: _Located, data: dict[str, Any]) -> Problem:
             message = f"unknown kind {tag!r}; expected one of {listed}"
             suggestion = _closest(tag, list(tags))
         else:
-            message = f"required field is missing (one of {listed})"
+            written = located.node if isinstance(located.node, dict) and located.exists else {}
+            typo = next((k for k in written if _closest(k, ["kind"]) == "kind"), None)
+            if typo is not None:
+                # ``knid: triangular``: the key is misspelt, not missing.
+                pos = located.pos.child(typo) or pos
+                parts[-1] = _part(typo)
+                message, suggestion = "unknown key", "kind"
+            else:
+                message = f"required field is missing (one of {listed})"
+                suggestion = _kind_from_keys(located.target, written)
     elif kind == "literal_error":
         options = (
             get_args(_unwrap(located.target))

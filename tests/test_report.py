@@ -223,8 +223,17 @@ def test_report_lists_sources_and_flags(html_zh: str) -> None:
     assert "items.filing" in html_zh
 
 
-def test_without_a_stored_scenario_the_report_says_so(html_en: str) -> None:
-    assert "scenario.json" in html_en
+def test_stored_scenario_lists_sources_and_its_absence_is_said(
+    results_dir: Path, tmp_path: Path
+) -> None:
+    with_scenario = report.render_html(report.load_results(results_dir), "en")
+    assert "is not stored in this results folder" not in with_scenario
+    copy = tmp_path / "results"
+    shutil.copytree(results_dir, copy)
+    for stored in copy.rglob("scenario.json"):
+        stored.unlink()
+    without = report.render_html(report.load_results(copy), "en")
+    assert "scenario.json" in without
 
 
 def test_scenario_json_is_read_when_present(
