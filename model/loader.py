@@ -230,6 +230,7 @@ def _read_merged(path: str | os.PathLike[str]) -> tuple[dict[str, Any], _Pos]:
     display = os.fsdecode(os.fspath(path))
     data, pos = _read_with_extends(display, ())
     _convert_csv_arrivals(data, pos)
+    _convert_csv_pipeline(data, pos)
     return data, pos
 
 
@@ -685,6 +686,72 @@ def _convert_csv_arrivals(data: dict[str, Any], pos: _Pos) -> None:
     for key in rest:
         children[key] = apos.child(key) or apos
     pos.children["arrivals"] = _Pos(apos.file, apos.line, children)  # type: ignore[index]
+
+
+def _convert_csv_pipeline(data: dict[str, Any], pos: _Pos) -> None:
+    """Replace ``pipeline: {path: ...}`` by the projects in progress read from the CSV.
+
+    Columns: ``name,type,signed,land_obtained,done,under_way``. ``done`` lists
+    items separated by ``;``; ``under_way`` lists ``item@YYYY-MM-DD`` entries.
+    """
+    pipeline = data.get("pipeline")
+    if not isinstance(pipeline, dict):
+        return
+    ppos = pos.child("pipeline")
+    assert ppos is not None
+    path_pos = ppos.child("path") or ppos
+    relative = pipeline.get("path")
+    extra = [k for k in pipeline if k not in ("path", "source")]
+    if extra or not isinstance(relative, str) or not relative.strip():
+        raise ScenarioError.single(
+            ppos.file, ppos.line, "pipeline",
+            "write the projects in progress as a list, or as {path: pipeline.csv}",
+        )
+    display = os.path.normpath(os.path.join(os.path.dirname(path_pos.file), relative))
+    unreadable = _unreadable(relative, display, "CSV file")
+    if unreadable is not None:
+        raise ScenarioError.single(path_pos.file, path_pos.line, "pipeline.path", unreadable)
+    reader = csv.DictReader(io.StringIO(_read_text(display), newline=""))
+    missing = [c for c in ("name", "type", "signed") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ScenarioError.single(
+            display, 1, "", f"CSV header lacks {', '.join(missing)}; expected "
+            "'name,type,signed,land_obtained,done,under_way'",
+        )
+    projects: list[dict[str, Any]] = []
+    positions: list[_Pos] = []
+    problems: list[Problem] = []
+    for row in reader:
+        line = reader.line_num
+        prefix = f"pipeline.{len(projects)}"
+        record: dict[str, Any] = {"name": (row.get("name") or "").strip(), "type": (row.get("type") or "").strip()}
+        for column in ("signed", "land_obtained"):
+            text = (row.get(column) or "").strip()
+            if text:
+                date = _parse_date(text)
+                if date is None:
+                    problems.append(Problem(display, line, f"{prefix}.{column}", f"not a date: {text!r}; write YYYY-MM-DD"))
+                record[column] = date
+        record["done"] = [i.strip() for i in (row.get("done") or "").split(";") if i.strip()]
+        under_way = []
+        for entry in (row.get("under_way") or "").split(";"):
+            if not entry.strip():
+                continue
+            item, _, since = entry.partition("@")
+            date = _parse_date(since.strip())
+            if date is None:
+                problems.append(
+                    Problem(display, line, f"{prefix}.under_way", f"write {entry.strip()!r} as item@YYYY-MM-DD")
+                )
+                continue
+            under_way.append({"item": item.strip(), "since": date})
+        record["under_way"] = under_way
+        projects.append(record)
+        positions.append(_Pos(display, line, {k: _Pos(display, line) for k in record}))
+    if problems:
+        raise ScenarioError(problems[:_MAX_CSV_PROBLEMS])
+    data["pipeline"] = projects
+    pos.children["pipeline"] = _Pos(display, 1, positions)  # type: ignore[index]
 
 
 def _parse_date(text: str) -> dt.date | None:

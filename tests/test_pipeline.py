@@ -98,3 +98,30 @@ def test_pipeline_does_not_change_the_draws_of_new_signings() -> None:
 def test_inconsistent_pipeline_records_are_refused(record: dict[str, Any], message: str) -> None:
     with pytest.raises(Exception, match=message):
         scenario([record])
+
+
+def test_pipeline_is_read_from_a_csv(tmp_path: Any) -> None:
+    from model.loader import ScenarioError, load_scenario
+
+    data = scenario([]).model_dump(mode="json", exclude={"pipeline"})
+    import yaml
+
+    (tmp_path / "county.yaml").write_text(
+        yaml.safe_dump({**data, "pipeline": {"path": "pipeline.csv"}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    (tmp_path / "pipeline.csv").write_text(
+        "name,type,signed,land_obtained,done,under_way\n"
+        "P-1,own,2026-02-02,,,a@2026-02-26\n"
+        "P-2,new,2026-01-05,2026-02-20,listing;a,\n",
+        encoding="utf-8",
+    )
+    loaded = load_scenario(tmp_path / "county.yaml")
+    assert [p.name for p in loaded.pipeline] == ["P-1", "P-2"]
+    assert loaded.pipeline[0].under_way[0].since == dt.date(2026, 2, 26)
+    assert loaded.pipeline[1].done == ("listing", "a")
+    (tmp_path / "pipeline.csv").write_text(
+        "name,type,signed,land_obtained,done,under_way\nP-1,own,2026-02-02,,,a@soon\n", encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match=r"pipeline.csv:2: pipeline.0.under_way"):
+        load_scenario(tmp_path / "county.yaml")
