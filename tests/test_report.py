@@ -241,10 +241,9 @@ def test_scenario_json_is_read_when_present(
 ) -> None:
     folder = tmp_path / "copy"
     shutil.copytree(results_dir, folder)
-    scenario = comparison.results[0].scenario
-    (folder / "serial" / "scenario.json").write_text(scenario.model_dump_json(), encoding="utf-8")
+    (folder / "parallel" / "scenario.json").unlink()  # store.py writes one per scenario
     data = report.load_results(folder)
-    assert data.scenarios[0].scenario == scenario
+    assert data.scenarios[0].scenario == comparison.results[0].scenario
     assert data.scenarios[1].scenario is None
 
 
