@@ -19,7 +19,8 @@ from model.simulation import InvariantError
 #: A queue counts as growing when, over the measured window, its length in the
 #: last third is this many times that in the first third ...
 GROWTH_FACTOR = 2.0
-#: ... and at least this many applications per member of the pool wait at the end.
+#: ... and at least this many applications per member of the pool wait, on average
+#: over the last third and at its end.
 BACKLOG_PER_MEMBER = 3.0
 
 
@@ -45,7 +46,10 @@ def growing_queues(visits: pd.DataFrame, scenario: Scenario, end_day: float) -> 
         first, last = lengths[thirds[0]].mean(), lengths[thirds[-1]].mean()
         backlog = lengths[-1]
         members = max(pool.capacity, 1)
-        if last > GROWTH_FACTOR * max(first, 1.0) and backlog >= BACKLOG_PER_MEMBER * members:
+        # Both the last third on average and the end must hold a real backlog: a
+        # burst at the end of an otherwise quiet window is not instability.
+        backlog_floor = BACKLOG_PER_MEMBER * members
+        if last > GROWTH_FACTOR * max(first, 1.0) and min(last, backlog) >= backlog_floor:
             messages.append(
                 f"unstable: the queue at {pool.name} grows from {first:.0f} to {last:.0f} "
                 f"waiting ({backlog} at day {end:.0f}, {pool.capacity} member(s)); arrivals "
