@@ -12,6 +12,7 @@ from model.attribution import attribute
 from model.errors import ScenarioError
 from model.experiment import Comparison, Results, compare, run
 from model.loader import load_scenario
+from model.report import write_report
 from model.scenario import Scenario
 from model.sensitivity import sensitivity
 from model.simulation import run_replication
@@ -31,4 +32,5 @@ __all__ = [
     "run_replication",
     "sensitivity",
     "sweep",
+    "write_report",
 ]
