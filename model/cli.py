@@ -167,8 +167,18 @@ def _load_all(paths: Sequence[Path]) -> list[Scenario]:
     return [load_scenario(path) for path in paths]
 
 
+def _warn_overload(scenarios: Sequence[Scenario]) -> None:
+    """Say before running which departments cannot keep up (from the scenario's numbers)."""
+    from model.staffing import overloaded_departments
+
+    for scenario in scenarios:
+        for message in overloaded_departments(scenario):
+            print(f"warning: {scenario.name}: {message}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     (scenario,) = _load_all(args.files)
+    _warn_overload([scenario])
     problem = _event_log_problem(args, scenario)
     if problem:
         print(f"approvalsim: {problem}", file=sys.stderr)
@@ -201,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_all(args.files)
+    _warn_overload(scenarios)
     seed = scenarios[0].run.seed if args.seed is None else args.seed
     output = _open_output(
         args,

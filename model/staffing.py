@@ -183,6 +183,26 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def overloaded_departments(scenario: Scenario) -> list[str]:
+    """Messages naming each department whose offered load reaches its staff.
+
+    Computed from the scenario's own numbers before anything runs: with an
+    offered load at or above the number of reviewers (utilisation ≥ 1) the queue
+    grows without bound, so a run's means would describe a transient.
+    """
+    messages = []
+    for row in offered_loads(scenario).itertuples(index=False):
+        department = scenario.departments[row.department]
+        staff = max([department.staff, *(c.staff for c in department.staff_changes)])
+        if row.offered_load > 0 and row.offered_load >= staff:
+            messages.append(
+                f"unstable: {row.department} is offered {row.offered_load:.1f} reviewers' worth "
+                f"of work but has {staff}; its queue will grow without bound "
+                f"(add staff, e.g. with plan-staff, or lower arrivals.rate_per_year)"
+            )
+    return messages
+
+
 def screen(scenario: Scenario, wait_fraction: float = 0.25) -> pd.DataFrame:
     """The Erlang-C screen: per department, the smallest stable and the low-wait staff.
 

@@ -112,3 +112,24 @@ def test_debug_run_checks_capacity_while_simulating(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(pools.FifoPool, "_do_put", always_grant)
     with pytest.raises(InvariantError, match="over capacity"):
         run_replication(scenario, 0)
+
+
+def test_overload_is_detected_before_running_from_the_scenario_numbers() -> None:
+    from model.staffing import overloaded_departments
+
+    assert overloaded_departments(one_department(2, 50)) == []
+    [message] = overloaded_departments(one_department(2, 200))
+    assert message.startswith("unstable: D ")
+
+
+def test_cli_warns_before_running(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from model.cli import main
+
+    path = tmp_path / "overloaded.yaml"
+    data = one_department(2, 200, horizon_days=200, warmup_days=0).model_dump(mode="json")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["run", str(path), "-n", "1", "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: scenario: unstable: D is offered" in captured.err
