@@ -104,13 +104,22 @@ def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
     ``shutdown`` alone waits for running tasks (minutes for a big replication)
     before Ctrl-C could return; the executor has no public way to kill them.
     """
-    processes = list(getattr(pool, "_processes", {}).values())
+    # shutdown() drops the executor's references, so keep the live dict of its
+    # workers and its manager thread (which may still start a replacement).
+    workers = getattr(pool, "_processes", None) or {}
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.kill()
-    for process in processes:
-        process.join(timeout=5)
+    for _ in range(3):
+        for process in list(workers.values()):
+            if process.is_alive():
+                process.kill()
+        if manager is not None:
+            manager.join(timeout=5)
+        for process in list(workers.values()):
+            process.join(timeout=5)
+        if not any(p.is_alive() for p in list(workers.values())):
+            break
+    multiprocessing.active_children()  # reap what has exited
 
 
 class Execution:
