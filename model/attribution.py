@@ -38,9 +38,8 @@ import numpy as np
 import pandas as pd
 
 from model.aggregate import confidence_interval
-from model.checkpoint import CheckpointStore
-from model.executors import Execution, Progress
-from model.experiment import Replications
+from model.executors import Progress
+from model.experiment import run_summaries
 from model.scenario import Scenario
 from model.variants import apply_overrides
 
@@ -233,15 +232,10 @@ def attribute(
         origin = "coalition {" + ", ".join(names[i] for i in sorted(members)) + "}"
         scenarios.append(apply_overrides(base, overrides, origin) if overrides else base)
 
-    checkpoints = None
-    if checkpoint_dir is not None:
-        checkpoints = CheckpointStore(checkpoint_dir)
-        checkpoints.open()
-    where = str(checkpoints.path) if checkpoints else None
-    with Execution(workers, scheduler, progress, checkpoint_dir=where) as execution:
-        batch = Replications(execution, scenarios, seed, keep_tables=False, checkpoints=checkpoints)
-        batch.extend(replications)
-        summaries = batch.summaries()
+    summaries = run_summaries(
+        scenarios, replications, seed, workers,
+        scheduler=scheduler, progress=progress, checkpoint_dir=checkpoint_dir,
+    )  # fmt: skip
 
     values = {
         members: summary.sort_values("replication")[list(outputs)].to_numpy(float)

@@ -53,6 +53,7 @@ __all__ = [
     "replicate",
     "run",
     "run_many",
+    "run_summaries",
 ]
 
 
@@ -371,6 +372,28 @@ def run_many(
 
 def _where(checkpoints: CheckpointStore | None) -> str | None:
     return str(checkpoints.path) if checkpoints is not None else None
+
+
+def run_summaries(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    workers: int | None = 1,
+    *,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    checkpoint_dir: str | Path | None = None,
+) -> list[pd.DataFrame]:
+    """Each scenario's per-replication summary, on common random numbers.
+
+    For experiments that need only the key outputs (attribution, screening):
+    no per-project tables are kept or sent back from workers.
+    """
+    checkpoints = _store(checkpoint_dir)
+    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
+        batch = Replications(execution, scenarios, seed, keep_tables=False, checkpoints=checkpoints)
+        batch.extend(replications)
+        return batch.summaries()
 
 
 def run(

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.executors import Execution, Progress
-from model.experiment import Replications
+from model.executors import Progress
+from model.experiment import run_summaries
 from model.scenario import Scenario
 from model.variants import apply_overrides, check_path, parse_scalar
 
@@ -149,17 +149,10 @@ def sensitivity(
             {p: int(round(v)) if integer[p] else float(v) for p, v in zip(names, row, strict=True)}
         )
     scenarios = [apply_overrides(base, point, "--param") for point in points]
-    checkpoints = None
-    if checkpoint_dir is not None:
-        from model.checkpoint import CheckpointStore
-
-        checkpoints = CheckpointStore(checkpoint_dir)
-        checkpoints.open()
-    where = str(checkpoints.path) if checkpoints else None
-    with Execution(workers, scheduler, progress, checkpoint_dir=where) as execution:
-        batch = Replications(execution, scenarios, seed, keep_tables=False, checkpoints=checkpoints)
-        batch.extend(replications)
-        summaries = batch.summaries()
+    summaries = run_summaries(
+        scenarios, replications, seed, workers,
+        scheduler=scheduler, progress=progress, checkpoint_dir=checkpoint_dir,
+    )  # fmt: skip
     missing = [o for o in outputs if o not in summaries[0]]
     if missing:
         raise ValueError(f"unknown outputs {missing}; known: {', '.join(summaries[0].columns)}")
