@@ -19,7 +19,8 @@ import concurrent.futures as cf
 import datetime as dt
 import math
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -355,23 +356,38 @@ def run_many(
             the ones already saved.
 
     """
+    with _batch(
+        scenarios, seed, workers, scheduler, progress, checkpoint_dir, keep_tables, keep_events
+    ) as batch:
+        batch.extend(replications)
+        return batch.results()
+
+
+@contextmanager
+def _batch(
+    scenarios: Sequence[Scenario],
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+    checkpoint_dir: str | Path | None,
+    keep_tables: bool = False,
+    keep_events: bool = False,
+    checkpoint_tables: bool = True,
+) -> Iterator[Replications]:
+    """An open backend and an empty batch of replications, checkpointed if asked."""
     checkpoints = _store(checkpoint_dir)
-    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
-        batch = Replications(
+    where = str(checkpoints.path) if checkpoints is not None else None
+    with Execution(workers, scheduler, progress, checkpoint_dir=where) as execution:
+        yield Replications(
             execution,
             scenarios,
             seed,
             keep_tables=keep_tables,
             keep_events=keep_events,
             checkpoints=checkpoints,
-            checkpoint_tables=True,
+            checkpoint_tables=checkpoint_tables,
         )
-        batch.extend(replications)
-        return batch.results()
-
-
-def _where(checkpoints: CheckpointStore | None) -> str | None:
-    return str(checkpoints.path) if checkpoints is not None else None
 
 
 def run_summaries(
@@ -389,9 +405,9 @@ def run_summaries(
     For experiments that need only the key outputs (attribution, screening):
     no per-project tables are kept or sent back from workers.
     """
-    checkpoints = _store(checkpoint_dir)
-    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
-        batch = Replications(execution, scenarios, seed, keep_tables=False, checkpoints=checkpoints)
+    with _batch(
+        scenarios, seed, workers, scheduler, progress, checkpoint_dir, checkpoint_tables=False
+    ) as batch:
         batch.extend(replications)
         return batch.summaries()
 
@@ -562,17 +578,9 @@ def compare(
         raise ValueError("compare needs at least one scenario")
     replications = replications or scenarios[0].run.replications
     seed = scenarios[0].run.seed if seed is None else seed
-    checkpoints = _store(checkpoint_dir)
-    with Execution(workers, scheduler, progress, checkpoint_dir=_where(checkpoints)) as execution:
-        batch = Replications(
-            execution,
-            scenarios,
-            seed,
-            keep_tables=keep_tables,
-            keep_events=keep_events,
-            checkpoints=checkpoints,
-            checkpoint_tables=True,
-        )
+    with _batch(
+        scenarios, seed, workers, scheduler, progress, checkpoint_dir, keep_tables, keep_events
+    ) as batch:
         if precision is None:
             batch.extend(replications)
             return Comparison(batch.results())
