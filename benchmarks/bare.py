@@ -1,7 +1,7 @@
 """The default county-year's workload in bare SimPy: no event log, no metrics, no mechanisms.
 
-Same arrivals and project draws (``model.draws``), same item order per stage
-(``model.processes._stage_items``), same reviewer pools (one ``simpy.Resource``
+Same arrivals and project draws (``model.simulation.draws``), same item order per stage
+(``model.simulation.county._stage_items``), same reviewer pools (one ``simpy.Resource``
 per department), and effort turned into calendar time by the same working-day
 calendar. It covers what the pre-reform baseline uses: serial or parallel
 approval, intake at each department's window, misrouted enquiries, idle gaps
@@ -22,12 +22,12 @@ from typing import Any
 
 import simpy
 
-from model.draws import MAX_ROUNDS, ProjectDraws, draw_project, signings
-from model.processes import _stage_items
-from model.rng import Streams
-from model.scenario import Scenario
-from model.simulation import build_calendar
-from model.workcalendar import WorkCalendar
+from model.simulation.draws import MAX_ROUNDS, ProjectDraws, draw_project, signings
+from model.simulation.county import _stage_items
+from model.simulation.rng import Streams
+from model.scenario.schema import Scenario
+from model.simulation.replication import build_calendar
+from model.simulation.calendar import WorkCalendar
 
 Process = Generator[simpy.Event, Any, Any]
 

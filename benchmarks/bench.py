@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import model  # noqa: E402
 from bare import bare_replication  # noqa: E402
-from model.experiment import replicate, run  # noqa: E402
-from model.simulation import build_calendar, run_replication  # noqa: E402
+from model.experiments.batch import replicate, run  # noqa: E402
+from model.simulation.replication import build_calendar, run_replication  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline-serial.yaml"
 

@@ -18,7 +18,7 @@ import tracemalloc
 from pathlib import Path
 
 import model
-from model.experiment import replicate
+from model.experiments.batch import replicate
 
 ROOT = Path(__file__).resolve().parent.parent
 

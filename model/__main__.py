@@ -1,5 +1,5 @@
 """``python -m model`` runs the command-line interface."""
 
-from model.cli import main
+from model.cli.app import main
 
 raise SystemExit(main())

@@ -3,7 +3,7 @@
 Each mechanism is switched on by itself over ``baseline-serial.yaml`` with the
 parameters it has in ``three-sixes.yaml``; all variants run on common random
 numbers with the baseline, and the paired mean difference of the mechanism's
-named output (``model.catalogue``) is printed as a Markdown table for the README.
+named output (``model.scenario.mechanisms``) is printed as a Markdown table for the README.
 
     python scripts/mechanism_table.py --replications 10 > mechanism-effects.md
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import model
-from model.catalogue import MECHANISMS
+from model.scenario.mechanisms import MECHANISMS
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.scenario import Scenario
+from model.scenario.schema import Scenario
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "scenario-reference.md"
 

@@ -21,11 +21,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model.eventlog import REVIEWER_WORK
-from model.scenario import Scenario
+from model.simulation.eventlog import REVIEWER_WORK
+from model.scenario.schema import Scenario
 
 # Every replication run by the tests checks the model's invariants (conservation,
-# order, capacity, bounds); see model.diagnostics. Set before any test runs, so
+# order, capacity, bounds); see model.analysis.diagnostics. Set before any test runs, so
 # worker processes started by the tests inherit it.
 os.environ.setdefault("APPROVALSIM_CHECK_INVARIANTS", "1")
 

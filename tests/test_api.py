@@ -12,12 +12,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_public_names_are_pinned() -> None:
     assert sorted(model.__all__) == [
-        "Comparison", "Results", "Scenario", "ScenarioError", "attribute", "compare",
-        "load_scenario", "plan_staff", "run", "run_replication", "sensitivity", "sweep",
-        "write_report",
+        "Comparison", "Results", "Scenario", "ScenarioError", "__version__", "attribute",
+        "compare", "load_scenario", "plan_staff", "plots", "run", "run_replication",
+        "sensitivity", "sweep", "write_report",
     ]  # fmt: skip
-    for name in model.__all__:
-        assert getattr(model, name) is not None
+
+
+def test_public_names_are_what_they_say() -> None:
+    """Each export is the real function, class or module, not a placeholder."""
+    import inspect
+
+    from model.experiments import batch
+    from model.outputs import plots
+
+    for name in ("attribute", "compare", "load_scenario", "plan_staff", "run",
+                 "run_replication", "sensitivity", "sweep", "write_report"):  # fmt: skip
+        value = getattr(model, name)
+        assert inspect.isfunction(value), name
+        assert value.__name__ == name
+    for name in ("Comparison", "Results", "Scenario", "ScenarioError"):
+        assert inspect.isclass(getattr(model, name)), name
+    assert model.run is batch.run
+    assert model.plots is plots
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*|0\+unknown", model.__version__)
+    assert "no_such_name" not in dir(model)
+    try:
+        model.no_such_name  # noqa: B018
+    except AttributeError as error:
+        assert "no_such_name" in str(error)
+    else:
+        raise AssertionError("an unknown attribute must raise AttributeError")
 
 
 def test_readme_python_example_runs(monkeypatch: object) -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import base_scenario_dict, make_scenario
-from model.attribution import (
+from model.experiments.attribution import (
     attribute,
     coalitions_needed,
     mechanism_factors,
@@ -21,7 +21,7 @@ from model.attribution import (
     shapley_exact,
     shapley_from_orders,
 )
-from model.experiment import compare
+from model.experiments.batch import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import make_scenario
-from model.experiment import replicate
-from model.scenario import Scenario
+from model.experiments.batch import replicate
+from model.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 

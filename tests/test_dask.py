@@ -18,9 +18,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from conftest import make_scenario
-from model.experiment import Results, compare
-from model.scenario import Scenario
-from model.sweep import sweep
+from model.experiments.batch import Results, compare
+from model.scenario.schema import Scenario
+from model.experiments.sweep import sweep
 
 distributed = pytest.importorskip("distributed")
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from model.diagnostics import check_invariants, growing_queues
-from model.experiment import replicate, run
-from model.metrics import pool_visits
-from model.scenario import Scenario
-from model.simulation import InvariantError, RunLimitError, run_replication
+from model.analysis.diagnostics import check_invariants, growing_queues
+from model.experiments.batch import replicate, run
+from model.analysis.metrics import pool_visits
+from model.scenario.schema import Scenario
+from model.simulation.replication import InvariantError, RunLimitError, run_replication
 
 
 def one_department(staff: int, rate_per_year: float, **run_settings: Any) -> Scenario:
@@ -102,7 +102,7 @@ def test_debug_run_checks_capacity_while_simulating(monkeypatch: pytest.MonkeyPa
     scenario = one_department(2, 200, debug=True)
     run(scenario, replications=1)  # a correct model passes
     # Break the pool: a request is granted even when all reviewers are busy.
-    from model import pools
+    from model.simulation import pools
 
     def always_grant(self: Any, event: Any) -> None:
         self.users.append(event)
@@ -115,7 +115,7 @@ def test_debug_run_checks_capacity_while_simulating(monkeypatch: pytest.MonkeyPa
 
 
 def test_overload_is_detected_before_running_from_the_scenario_numbers() -> None:
-    from model.staffing import overloaded_departments
+    from model.experiments.staffing import overloaded_departments
 
     assert overloaded_departments(one_department(2, 50)) == []
     [message] = overloaded_departments(one_department(2, 200))
@@ -125,7 +125,7 @@ def test_overload_is_detected_before_running_from_the_scenario_numbers() -> None
 def test_cli_warns_before_running(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     import yaml
 
-    from model.cli import main
+    from model.cli.app import main
 
     path = tmp_path / "overloaded.yaml"
     data = one_department(2, 200, horizon_days=200, warmup_days=0).model_dump(mode="json")

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
 from conftest import make_scenario
-from model.distributions import (
+from model.scenario.distributions import (
     Distribution,
     Empirical,
     Exponential,

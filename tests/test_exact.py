@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from model.experiment import run
-from model.scenario import Scenario
+from model.experiments.batch import run
+from model.scenario.schema import Scenario
 
 MONDAY = dt.date(2026, 3, 2)
 

@@ -20,12 +20,12 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from conftest import make_scenario
-from model.aggregate import kpi_table
-from model.checkpoint import CheckpointStore
-from model.executors import Execution, RunInterrupted, Task, WorkerCrashError
-from model.experiment import Results, compare, next_replications, replicate, run
-from model.progress import progress_bar
-from model.scenario import Scenario
+from model.analysis.aggregate import kpi_table
+from model.experiments.checkpoints import CheckpointStore
+from model.experiments.backends import Execution, RunInterrupted, Task, WorkerCrashError
+from model.experiments.batch import Results, compare, next_replications, replicate, run
+from model.cli.progress import progress_bar
+from model.scenario.schema import Scenario
 
 TABLES = ("projects", "items", "resources", "summary")
 

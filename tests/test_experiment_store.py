@@ -9,9 +9,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from conftest import make_scenario
-from model.checkpoint import CheckpointStore
-from model.experiment import identity, run
-from model.store import (
+from model.experiments.checkpoints import CheckpointStore
+from model.experiments.batch import identity, run
+from model.outputs.folders import (
     OutputExistsError,
     finish_output,
     prepare_output,

@@ -17,9 +17,10 @@ import yaml
 from conftest import base_scenario_dict, make_scenario
 
 import model
-from model import fit, processlog
-from model.cli import main
-from model.loader import load_scenario
+from model.analysis import fitting as fit
+from model.outputs import event_logs as processlog
+from model.cli.app import main
+from model.scenario.loader import load_scenario
 
 
 def test_censored_exponential_recovers_the_mean_where_dropping_would_not() -> None:

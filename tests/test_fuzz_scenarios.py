@@ -3,8 +3,8 @@
 Every test starts from a valid scenario (the loader fixture ``minimal.yaml`` and,
 for some examples, the bundled ``scenarios/baseline-serial.yaml``), breaks it in
 one way, writes it to disk and loads it. The property is always the same: the
-loader returns a :class:`~model.scenario.Scenario` or raises
-:class:`~model.errors.ScenarioError` whose every problem names the file, a line
+loader returns a :class:`~model.scenario.schema.Scenario` or raises
+:class:`~model.scenario.problems.ScenarioError` whose every problem names the file, a line
 (an int >= 1 wherever the file has one) and the field; any other exception, a
 hang or an executed YAML tag fails the test. Where the mutation determines the
 answer (a misspelt key, a negative duration, a cycle), the exact field, line and
@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from model.errors import ScenarioError
-from model.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
-from model.scenario import Scenario
+from model.scenario.problems import ScenarioError
+from model.scenario.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
+from model.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL_FILE = ROOT / "tests" / "data" / "loader" / "minimal.yaml"
@@ -89,7 +89,7 @@ base_names = st.sampled_from(["minimal", "minimal", "rich", "rich", "baseline"])
 
 JARGON = ("input_value", "type=", "Input should", "pydantic", "errors.pydantic.dev", "[key]")
 
-# Messages of the cross-reference checks in model.scenario: a mutation elsewhere can
+# Messages of the cross-reference checks in model.scenario.schema: a mutation elsewhere can
 # legitimately break a reference (emptying ``departments`` orphans every item).
 REFERENCE_WORDS = (
     "unknown department",
@@ -1269,7 +1269,7 @@ def test_c_and_python_parsers_agree(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     """The C parser (used when present) and PyYAML's own give the same data and lines."""
-    import model.loader as loader
+    import model.scenario.loader as loader
 
     path = write(tmp_path, "s.yaml", text)
     outcomes = []

@@ -1,4 +1,4 @@
-"""Tests of :mod:`model.loader`: reading, merging and reporting scenario files."""
+"""Tests of :mod:`model.scenario.loader`: reading, merging and reporting scenario files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import Problem, ScenarioError
-from model.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
-from model.scenario import Scenario
+from model.scenario.problems import Problem, ScenarioError
+from model.scenario.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
+from model.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data" / "loader"
 MINIMAL = (DATA / "minimal.yaml").read_text(encoding="utf-8")

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model.experiment import Comparison, compare, run
-from model.metrics import bottlenecks, scorecard
-from model.scenario import Scenario
+from model.experiments.batch import Comparison, compare, run
+from model.analysis.metrics import bottlenecks, scorecard
+from model.scenario.schema import Scenario
 
 REPLICATIONS = 6
 SEED = 7

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from model.experiment import run
-from model.scenario import Scenario
+from model.experiments.batch import run
+from model.scenario.schema import Scenario
 
 MONDAY = dt.date(2026, 3, 2)
 
@@ -101,7 +101,7 @@ def test_inconsistent_pipeline_records_are_refused(record: dict[str, Any], messa
 
 
 def test_pipeline_is_read_from_a_csv(tmp_path: Any) -> None:
-    from model.loader import ScenarioError, load_scenario
+    from model.scenario.loader import ScenarioError, load_scenario
 
     data = scenario([]).model_dump(mode="json", exclude={"pipeline"})
     import yaml

@@ -17,7 +17,7 @@ from conftest import make_scenario  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 import model  # noqa: E402
-from model import plots  # noqa: E402
+from model.outputs import plots  # noqa: E402
 
 MISSING = "missing from font"
 

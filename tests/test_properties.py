@@ -1,7 +1,7 @@
 """Properties of whole runs: conservation, reproducibility, common random numbers, invariants.
 
 Most checks reconstruct what must hold from the event log or from
-``model.draws`` independently of the metrics code, then compare.
+``model.simulation.draws`` independently of the metrics code, then compare.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from conftest import make_scenario, reviewer_holds
-from model.draws import MAX_ROUNDS, draw_project, signings
-from model.experiment import Results, run
-from model.rng import Streams
-from model.scenario import Scenario
-from model.workcalendar import WorkCalendar
+from model.simulation.draws import MAX_ROUNDS, draw_project, signings
+from model.experiments.batch import Results, run
+from model.simulation.rng import Streams
+from model.scenario.schema import Scenario
+from model.simulation.calendar import WorkCalendar
 
 MILESTONE_DAYS = [
     "signed_day",
@@ -51,7 +51,7 @@ def open_run() -> tuple[Scenario, Results]:
 
 
 def test_every_signed_project_appears_once(open_run: tuple[Scenario, Results]) -> None:
-    """Projects table == the signings model.draws produces: same ids, days, types, once each."""
+    """Projects table == the signings model.simulation.draws produces: same ids, days, types, once each."""
     scenario, results = open_run
     for rep in range(2):
         expected = signings(scenario, Streams(31, rep))

@@ -2,7 +2,7 @@
 
 The department works on working days only and its effort is in working days,
 while signings happen in calendar time. In working time ``W`` (the calendar's
-clock, :class:`model.workcalendar.WorkCalendar`), the department is an ordinary
+clock, :class:`model.simulation.calendar.WorkCalendar`), the department is an ordinary
 FCFS c-server queue whose service times are the drawn efforts; only the arrival
 process needs care:
 
@@ -40,10 +40,10 @@ import pytest
 from scipy import stats
 
 from conftest import one_department_scenario, reviewer_holds
-from model.draws import draw_project, signings
-from model.experiment import replicate
-from model.rng import Streams
-from model.workcalendar import WorkCalendar
+from model.simulation.draws import draw_project, signings
+from model.experiments.batch import replicate
+from model.simulation.rng import Streams
+from model.simulation.calendar import WorkCalendar
 
 START = dt.date(2026, 1, 1)
 #: One calendar for all W computations (it grows on demand).
@@ -202,7 +202,7 @@ def test_department_is_fcfs_c_server_queue_in_working_time(staff: int) -> None:
     """Sample path: every review starts exactly when an FCFS c-server queue says.
 
     Poisson signings in calendar time (weekend batches included), a random
-    handoff, and efforts taken from ``model.draws`` (not from the log): in
+    handoff, and efforts taken from ``model.simulation.draws`` (not from the log): in
     working time each review must start at max(arrival, earliest free reviewer)
     and take exactly its drawn effort.
     """

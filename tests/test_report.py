@@ -16,9 +16,9 @@ import yaml
 from conftest import base_scenario_dict, make_scenario
 
 import model
-from model import report
-from model.cli import main
-from model.store import OutputExistsError, write_comparison
+from model.report import render as report
+from model.cli.app import main
+from model.outputs.folders import OutputExistsError, write_comparison
 
 HOSTILE = "<script>alert('x')</script>"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import model
-from model.experiment import Comparison
+from model.experiments.batch import Comparison
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHORT = {"run.horizon_days": 730.0, "run.warmup_days": 365.0}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import DEVELOPMENT, make_scenario
-from model.errors import ScenarioError
-from model.sensitivity import parse_range, sensitivity
+from model.scenario.problems import ScenarioError
+from model.experiments.sensitivity import parse_range, sensitivity
 
 
 def test_parse_range() -> None:

@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from conftest import DEVELOPMENT, base_scenario_dict, make_scenario, one_department_scenario
-from model.simulation import build_calendar
-from model.staffing import (
+from model.simulation.replication import build_calendar
+from model.experiments.staffing import (
     erlang_c,
     mmc_mean_wait,
     mmc_wait_quantile,
@@ -34,7 +34,7 @@ from model.staffing import (
     screen,
     staff_pools,
 )
-from model.workcalendar import WorkCalendar
+from model.simulation.calendar import WorkCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.date(2026, 1, 1)

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from conftest import DEVELOPMENT, base_scenario_dict, make_scenario
-from model.errors import ScenarioError
-from model.experiment import compare
-from model.sweep import sweep
-from model.variants import apply_overrides, grid, parse_assignment, parse_values
+from model.scenario.problems import ScenarioError
+from model.experiments.batch import compare
+from model.experiments.sweep import sweep
+from model.scenario.overrides import apply_overrides, grid, parse_assignment, parse_values
 
 ROOT = Path(__file__).resolve().parent.parent
 

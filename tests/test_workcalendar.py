@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from model.workcalendar import WorkCalendar, holiday_source
+from model.simulation.calendar import WorkCalendar, holiday_source
 
 D = dt.date
 

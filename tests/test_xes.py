@@ -12,8 +12,8 @@ import yaml
 from conftest import base_scenario_dict, make_scenario
 
 import model
-from model import processlog
-from model.cli import main
+from model.outputs import event_logs as processlog
+from model.cli.app import main
 
 XES = "{http://www.xes-standard.org/}"
 

@@ -5,7 +5,7 @@ where files go. An existing results folder is never overwritten unless asked,
 except to finish the very run that was interrupted in it (see
 :func:`prepare_output`).
 
-Tables can come from memory (:class:`~model.experiment.Results` with tables)
+Tables can come from memory (:class:`~model.experiments.batch.Results` with tables)
 or be streamed from the per-replication checkpoints one replication at a
 time, so writing a thousand replications needs the memory of one.
 """
@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from model.checkpoint import CheckpointStore, replication_key
-from model.experiment import Comparison, ReplicationTables, Results
-from model.metrics import scorecard
+from model.experiments.checkpoints import CheckpointStore, replication_key
+from model.experiments.batch import Comparison, ReplicationTables, Results
+from model.analysis.metrics import scorecard
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.

@@ -5,7 +5,7 @@ each differing block of ``mechanisms`` (``mechanisms.agents``, ...), and each
 other differing top-level setting (``approval_mode``, ``time_limits``,
 ``departments``, ...), with ``simulated_approval_options`` going with
 ``simulated_approval``. A *coalition* is the baseline with the reformed values
-of some factors applied (:func:`model.variants.apply_overrides`); applying all
+of some factors applied (:func:`model.scenario.overrides.apply_overrides`); applying all
 of them gives the reformed scenario's content.
 
 The Shapley value of a factor is its marginal effect averaged over every order
@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.aggregate import confidence_interval
-from model.executors import Progress
-from model.experiment import run_summaries
-from model.scenario import Scenario
-from model.variants import apply_overrides
+from model.analysis.aggregate import confidence_interval
+from model.experiments.backends import Progress
+from model.experiments.batch import run_summaries
+from model.scenario.schema import Scenario
+from model.scenario.overrides import apply_overrides
 
 #: Top-level fields that describe a scenario but do not change what it simulates.
 DESCRIPTIVE = ("name", "description", "source")

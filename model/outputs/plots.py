@@ -2,11 +2,11 @@
 
 Every plotting function has the form ``f(df, ax=None, **kw) -> Axes``: it draws
 on the given axes (or a new figure's), never shows or saves anything (only
-:mod:`model.report` saves figures) and never changes global settings. The
+:mod:`model.report.render` saves figures) and never changes global settings. The
 report and the notebooks call the same functions.
 
 Tables with several scenarios carry a ``scenario`` column; :func:`combine`
-builds them from a :class:`~model.experiment.Comparison`. Labels come in
+builds them from a :class:`~model.experiments.batch.Comparison`. Labels come in
 English (``lang="en"``) or Chinese (``lang="zh"``).
 
 Chinese text needs a font with CJK glyphs, which a fresh machine may not have.
@@ -33,8 +33,8 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from model.aggregate import confidence_interval
-from model.experiment import Comparison, Results
+from model.analysis.aggregate import confidence_interval
+from model.experiments.batch import Comparison, Results
 
 Lang = Literal["en", "zh"]
 

@@ -3,7 +3,7 @@
 Every experiment that changes a scenario (sweeps, staffing searches,
 sensitivity samples, attribution coalitions) goes through
 :func:`apply_overrides`, so a typo in a path or a value out of range is caught
-before anything runs and reported as a :class:`~model.errors.ScenarioError`
+before anything runs and reported as a :class:`~model.scenario.problems.ScenarioError`
 naming the path, never as a traceback or a silently added key.
 
 Precedence is written once: overrides are applied in the order given, on top
@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from model.errors import Problem, ScenarioError
-from model.scenario import Scenario
+from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import Scenario
 
 
 def parse_scalar(text: str) -> Any:

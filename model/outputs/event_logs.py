@@ -1,6 +1,6 @@
 """Event logs for process-mining tools: CSV and XES (IEEE 1849-2016).
 
-The simulation's own log (:mod:`model.eventlog`) counts time in calendar days
+The simulation's own log (:mod:`model.simulation.eventlog`) counts time in calendar days
 since the scenario's start date and names the approval item in a separate
 column. Process-mining tools want one case per project, an activity name, a
 real timestamp, a resource and a lifecycle transition, so :func:`process_log`
@@ -18,7 +18,7 @@ maps the simulation's events onto those columns:
   XES standard lifecycle model).
 
 The CSV keeps the simulation's raw columns as well (``item``, ``event``,
-``time_days``), which is what :mod:`model.fit` reads back.
+``time_days``), which is what :mod:`model.analysis.fitting` reads back.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from model.eventlog import MILESTONES
+from model.simulation.eventlog import MILESTONES
 
 #: China Standard Time: the county's clocks, no daylight saving.
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")

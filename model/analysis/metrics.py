@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.eventlog import (
+from model.simulation.eventlog import (
     AGENT_TRIP,
     CHECK,
     CONVERSION,
@@ -28,8 +28,8 @@ from model.eventlog import (
     STAGE,
     TRIP,
 )
-from model.scenario import Scenario
-from model.workcalendar import WorkCalendar
+from model.scenario.schema import Scenario
+from model.simulation.calendar import WorkCalendar
 
 #: Phase durations of the project table: name -> (from milestone, to milestone).
 PHASES: dict[str, tuple[str, str]] = {

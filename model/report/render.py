@@ -5,7 +5,7 @@
 ``templates/report.html.j2`` into a single file that opens offline:
 
 * figures are PNG images embedded as base64 ``data:`` URIs, drawn by
-  :mod:`model.plots` with the bundled Chinese font;
+  :mod:`model.outputs.plots` with the bundled Chinese font;
 * the page's own text uses a subset of the same font (Noto Sans CJK SC, SIL
   Open Font License), embedded as a base64 ``@font-face``, so Chinese renders
   without missing-glyph boxes on a machine that has no Chinese font;
@@ -16,7 +16,7 @@ PDF is made from the same HTML by WeasyPrint (a PyPI package; it needs the
 Pango library, which Linux desktops have) or, if WeasyPrint cannot load, by a
 headless Chromium (``chromium --print-to-pdf``) when one is installed.
 
-Folder layout read (see :mod:`model.store`):
+Folder layout read (see :mod:`model.outputs.folders`):
 
 * a single run: ``manifest.json`` and the tables (``summary``, ``projects``,
   ``items``, ``resources``, optionally ``events``, ``scorecard``) as CSV or
@@ -51,11 +51,12 @@ import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from model import metrics, plots
-from model.aggregate import confidence_interval, kpi_table, paired_differences
-from model.distributions import Distribution
-from model.scenario import Scenario
-from model.store import OutputExistsError
+from model.analysis import metrics
+from model.outputs import plots
+from model.analysis.aggregate import confidence_interval, kpi_table, paired_differences
+from model.scenario.distributions import Distribution
+from model.scenario.schema import Scenario
+from model.outputs.folders import OutputExistsError
 
 Lang = Literal["en", "zh"]
 Format = Literal["html", "pdf"]
@@ -838,7 +839,7 @@ def _sweep_kpis(data: ReportData) -> tuple[pd.DataFrame, list[str]] | None:
     if data.sweep_variants is not None:
         paths = [c for c in data.sweep_variants.columns if c not in ("variant_id", "label")]
     elif "variant_id" in columns and "replication" in columns:
-        # model.sweep writes variant_id, the swept paths, replication, outputs.
+        # model.experiments.sweep writes variant_id, the swept paths, replication, outputs.
         paths = columns[columns.index("variant_id") + 1 : columns.index("replication")]
     else:
         paths = [c for c in columns if "." in c and c not in known]
@@ -1115,7 +1116,7 @@ def font_face(text: str) -> str:
 def _environment() -> jinja2.Environment:
     # Autoescape on for every template: scenario strings are data, never markup.
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("model", "templates"),
+        loader=jinja2.PackageLoader("model.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,9 +1,9 @@
 """Sweeps: a grid of overrides on one base scenario, every variant on common random numbers.
 
 Each variant is the base with one combination of the axes' values applied
-(:func:`model.variants.apply_overrides`: re-validated, typo-proof), with its
+(:func:`model.scenario.overrides.apply_overrides`: re-validated, typo-proof), with its
 own ``variant_id``. All variants use the same seed and replication indices, so
-differences between variants are paired, as in :func:`model.experiment.compare`.
+differences between variants are paired, as in :func:`model.experiments.batch.compare`.
 
 The result is one tidy table, a row per variant and replication, with the
 overrides as columns next to the per-replication outputs, ready for
@@ -19,13 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from model.aggregate import kpi_table
-from model.checkpoint import CheckpointStore
-from model.executors import Execution, Progress
-from model.experiment import Replications
-from model.metrics import KEY_OUTPUTS
-from model.scenario import Scenario
-from model.variants import apply_overrides, grid, label
+from model.analysis.aggregate import kpi_table
+from model.experiments.checkpoints import CheckpointStore
+from model.experiments.backends import Execution, Progress
+from model.experiments.batch import Replications
+from model.analysis.metrics import KEY_OUTPUTS
+from model.scenario.schema import Scenario
+from model.scenario.overrides import apply_overrides, grid, label
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def sweep(
 
     Example::
 
-        result = model.sweep(base, {"departments.发改局.staff": [5, 6, 7],
+        result = model.experiments.sweep(base, {"departments.发改局.staff": [5, 6, 7],
                                     "mechanisms.agents.count": [0, 2, 4]}, replications=5)
         result.kpis().query("output == 'signing_to_start_days'")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
-from model.executors import Progress
+from model.experiments.backends import Progress
 
 
 @contextmanager

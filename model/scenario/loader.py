@@ -16,14 +16,14 @@ A scenario file is YAML holding plain data (no Python tags). Reading it:
    of two kinds can never validate.
 3. ``arrivals: {kind: csv, path: signed.csv}`` becomes a ``schedule`` read from
    the CSV (columns ``date,type``; path relative to the file that names it).
-4. The plain dict is validated by :class:`model.scenario.Scenario`; each
-   validation error becomes a :class:`~model.errors.Problem` with file, line,
+4. The plain dict is validated by :class:`model.scenario.schema.Scenario`; each
+   validation error becomes a :class:`~model.scenario.problems.Problem` with file, line,
    dotted field path, a plain message and, where possible, a suggestion.
 5. Values that pass every field's own check but that no run could simulate (a
    distribution whose draws are not finite, a mean beyond a century, a run past
    the calendar's end in 9999) are refused the same way.
 
-Everything that goes wrong is raised as :class:`~model.errors.ScenarioError`.
+Everything that goes wrong is raised as :class:`~model.scenario.problems.ScenarioError`.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from pydantic.fields import FieldInfo
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from model.distributions import Fixed
-from model.errors import Problem, ScenarioError
-from model.scenario import Scenario
+from model.scenario.distributions import Fixed
+from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import Scenario
 
 __all__ = ["MAX_FILE_BYTES", "Problem", "ScenarioError", "load_scenario", "read_scenario_data"]
 
@@ -1153,7 +1153,7 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | dt.date)
 
 
-# Reference messages from model.scenario: "unknown <what> 'x'; known: ...".
+# Reference messages from model.scenario.schema: "unknown <what> 'x'; known: ...".
 _REFERENCE = re.compile(r"^unknown (department|prerequisite|item|project type) ")
 _REFERENCE_TARGET = {
     "department": "departments",

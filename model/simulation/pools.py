@@ -14,7 +14,7 @@ from typing import Any
 
 import simpy
 
-from model.scenario import StaffChange
+from model.scenario.schema import StaffChange
 
 
 class _Resizable:

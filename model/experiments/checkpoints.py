@@ -37,25 +37,37 @@ _SUFFIX = ".pkl"
 
 #: Modules whose code decides what a replication returns; their imports within
 #: ``model`` are followed, so a module added underneath is covered too.
-RESULT_ROOTS: tuple[str, ...] = ("experiment", "simulation", "metrics")
+RESULT_ROOTS: tuple[str, ...] = ("experiments.batch", "simulation.replication", "analysis.metrics")
 
 
 def _model_imports(source: str) -> set[str]:
-    """Names of the ``model`` modules a module's source imports."""
+    """Dotted names (below ``model``) of the modules and packages a source imports."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             parts = node.module.split(".")
-            if parts[0] == "model" and len(parts) > 1:
-                found.add(parts[1])
-            elif parts == ["model"]:
-                found.update(alias.name for alias in node.names)
+            if parts[0] != "model":
+                continue
+            prefix = ".".join(parts[1:])
+            if prefix:
+                found.add(prefix)
+            # ``from model.pkg import module`` may name a module, not an attribute.
+            found.update(f"{prefix}.{a.name}".lstrip(".") for a in node.names)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
                 if parts[0] == "model" and len(parts) > 1:
-                    found.add(parts[1])
+                    found.add(".".join(parts[1:]))
     return found
+
+
+def _source_file(package: Path, name: str) -> Path | None:
+    """The file of module or package ``model.<name>``, if there is one."""
+    base = package.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,20 +79,20 @@ def code_fingerprint() -> str:
     the simulation's import closure counts, so editing the CLI or the report
     does not invalidate finished replications.
     """
-    package = Path(__file__).resolve().parent
-    seen: set[str] = set()
+    package = Path(__file__).resolve().parents[1]
+    files: dict[str, Path] = {}
     todo = list(RESULT_ROOTS)
     while todo:
         name = todo.pop()
-        path = package / f"{name}.py"
-        if name in seen or not path.exists():
+        path = _source_file(package, name)
+        if name in files or path is None:
             continue
-        seen.add(name)
+        files[name] = path
         todo.extend(_model_imports(path.read_text(encoding="utf-8")))
     digest = hashlib.sha256()
-    for name in sorted(seen):
+    for name in sorted(files):
         digest.update(name.encode())
-        digest.update((package / f"{name}.py").read_bytes())
+        digest.update(files[name].read_bytes())
     return digest.hexdigest()[:16]
 
 

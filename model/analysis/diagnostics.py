@@ -1,6 +1,6 @@
 """Checks on a finished replication: growing queues and the model's invariants.
 
-Both are pure functions of the tables :mod:`model.metrics` derives from the
+Both are pure functions of the tables :mod:`model.analysis.metrics` derives from the
 event log. A growing queue means the arrivals exceed a pool's capacity: the
 means of such a run describe a transient, not the county, so the run says so.
 The invariants (conservation, order, capacity, bounds) are asserted in every
@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.eventlog import MILESTONES
-from model.scenario import Scenario
-from model.simulation import InvariantError
+from model.simulation.eventlog import MILESTONES
+from model.scenario.schema import Scenario
+from model.simulation.replication import InvariantError
 
 #: A queue counts as growing when, over the measured window, its length in the
 #: last third is this many times that in the first third ...

@@ -1,7 +1,7 @@
 """The scenario: frozen, validated data that describes one county's approval system.
 
 Every default lives here. A scenario is built from a plain dict (tests do that) or
-from a YAML file by :mod:`model.loader`; either way it passes the same checks:
+from a YAML file by :mod:`model.scenario.loader`; either way it passes the same checks:
 unknown keys are refused, numbers are range-checked, and cross-references
 (departments, prerequisites, item lists, arrival shares) are checked with the
 offending field's path, so the loader can point at the file line.
@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from model.distributions import ZERO, Distribution, Fixed
+from model.scenario.distributions import ZERO, Distribution, Fixed
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.executors import Progress
-from model.experiment import run_summaries
-from model.scenario import Scenario
-from model.variants import apply_overrides, check_path, parse_scalar
+from model.experiments.backends import Progress
+from model.experiments.batch import run_summaries
+from model.scenario.schema import Scenario
+from model.scenario.overrides import apply_overrides, check_path, parse_scalar
 
 #: Output screened by default.
 DEFAULT_OUTPUTS: tuple[str, ...] = ("signing_to_start_days",)
@@ -94,7 +94,7 @@ def sensitivity(
 
     Example::
 
-        result = model.sensitivity(base, {"departments.发改局.staff": (4, 10),
+        result = model.experiments.sensitivity(base, {"departments.发改局.staff": (4, 10),
                                           "arrivals.rate_per_year": (100, 200)},
                                    trajectories=8, replications=3)
         result.ranking

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
-from model.draws import PIPELINE_STREAM_BASE, draw_project, signings
-from model.eventlog import MILESTONES, EventLog
-from model.processes import County
-from model.rng import Streams
-from model.scenario import Scenario
-from model.workcalendar import WorkCalendar, holiday_source
+from model.simulation.draws import PIPELINE_STREAM_BASE, draw_project, signings
+from model.simulation.eventlog import MILESTONES, EventLog
+from model.simulation.county import County
+from model.simulation.rng import Streams
+from model.scenario.schema import Scenario
+from model.simulation.calendar import WorkCalendar, holiday_source
 
 #: Simulated days between checks of the event and wall-time bounds.
 CHECK_EVERY_DAYS = 30.0

@@ -1,7 +1,7 @@
 """The event log: the immutable facts a simulation emits.
 
 Processes append one tuple per fact and do no KPI arithmetic; everything the
-user sees is computed from this log by :mod:`model.metrics`. Columns follow the
+user sees is computed from this log by :mod:`model.analysis.metrics`. Columns follow the
 process-mining convention (case, activity, timestamp, resource, lifecycle).
 """
 

@@ -1,6 +1,6 @@
 """Calibration from approval records: fit item durations and deficiency rates.
 
-Input is an event log in the CSV form of :mod:`model.processlog` (what
+Input is an event log in the CSV form of :mod:`model.outputs.event_logs` (what
 ``approvalsim run --event-log csv`` writes, or a county's own records put in
 the same columns):
 
@@ -14,7 +14,7 @@ the same columns):
 What is fitted, per item:
 
 * ``effort_wd``: first-round review, start to complete, in working days on
-  the Chinese working-day calendar (:class:`model.workcalendar.WorkCalendar`);
+  the Chinese working-day calendar (:class:`model.simulation.calendar.WorkCalendar`);
 * ``preparation_days``, ``elapsed_days``: start to complete, calendar days;
 * ``fix_days``: a ``returned`` event to the next review submission, calendar days;
 * ``deficiency_probability``: first reviews followed by ``returned`` over first
@@ -54,7 +54,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
-from model.workcalendar import WorkCalendar
+from model.simulation.calendar import WorkCalendar
 
 Array = npt.NDArray[np.float64]
 
@@ -82,7 +82,7 @@ class Fit:
     """A fitted distribution in the model's own parametrisation.
 
     Attributes:
-        family: ``kind`` of :mod:`model.distributions`.
+        family: ``kind`` of :mod:`model.scenario.distributions`.
         params: Its parameters (e.g. ``{"mean": 4.1, "sd": 1.6}``).
         n: Complete observations used.
         censored: Censored observations used.

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.attribution import attribute
-from model.executors import RunInterrupted, WorkerCrashError
-from model.experiment import Comparison, Results, compare, identity, run
-from model.loader import ScenarioError, load_scenario
-from model.metrics import KEY_OUTPUTS, bottlenecks
-from model.scenario import Scenario
-from model.progress import progress_bar
-from model.sensitivity import parse_range, sensitivity
-from model.staffing import plan_staff
-from model.store import (
+from model.experiments.attribution import attribute
+from model.experiments.backends import RunInterrupted, WorkerCrashError
+from model.experiments.batch import Comparison, Results, compare, identity, run
+from model.scenario.loader import ScenarioError, load_scenario
+from model.analysis.metrics import KEY_OUTPUTS, bottlenecks
+from model.scenario.schema import Scenario
+from model.cli.progress import progress_bar
+from model.experiments.sensitivity import parse_range, sensitivity
+from model.experiments.staffing import plan_staff
+from model.outputs.folders import (
     Output,
     OutputExistsError,
     finish_output,
@@ -33,8 +33,8 @@ from model.store import (
     write_results,
     write_table,
 )
-from model.sweep import sweep
-from model.variants import parse_assignment
+from model.experiments.sweep import sweep
+from model.scenario.overrides import parse_assignment
 
 USER_ERROR = 2
 
@@ -169,7 +169,7 @@ def _load_all(paths: Sequence[Path]) -> list[Scenario]:
 
 def _warn_overload(scenarios: Sequence[Scenario]) -> None:
     """Say before running which departments cannot keep up (from the scenario's numbers)."""
-    from model.staffing import overloaded_departments
+    from model.experiments.staffing import overloaded_departments
 
     for scenario in scenarios:
         for message in overloaded_departments(scenario):
@@ -869,7 +869,7 @@ def _event_log_problem(args: argparse.Namespace, scenario: Scenario) -> str | No
         return "--event-log needs --out DIR (the event log is written into that folder)"
     if args.event_log_replications is None:
         return None
-    from model.processlog import parse_replications
+    from model.outputs.event_logs import parse_replications
 
     try:
         chosen = parse_replications(args.event_log_replications)
@@ -886,8 +886,8 @@ def _event_log_problem(args: argparse.Namespace, scenario: Scenario) -> str | No
 
 
 def _write_event_log(args: argparse.Namespace, scenario: Scenario, folder: Path) -> Path:
-    from model.processlog import parse_replications, process_log, write_csv, write_xes
-    from model.report import read_table
+    from model.outputs.event_logs import parse_replications, process_log, write_csv, write_xes
+    from model.report.render import read_table
 
     events = read_table(folder, "events")
     if events is None:
@@ -911,13 +911,13 @@ def _write_event_log(args: argparse.Namespace, scenario: Scenario, folder: Path)
 def _write_compare_report(
     args: argparse.Namespace, folder: Path, scenarios: dict[str, Scenario]
 ) -> Path:
-    from model.report import write_report
+    from model.report.render import write_report
 
     return write_report(folder, lang=args.report_lang, scenarios=scenarios, overwrite=True)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from model.report import ReportError, write_report
+    from model.report.render import ReportError, write_report
 
     try:
         path = write_report(args.results, args.out, args.lang, args.format, overwrite=args.force)
@@ -929,7 +929,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from model.fit import FAMILIES, MIN_N, FitError, fit_log, read_log, write_fragment
+    from model.analysis.fitting import FAMILIES, MIN_N, FitError, fit_log, read_log, write_fragment
 
     if args.out is not None and args.out.exists() and not args.force:
         raise OutputExistsError(

@@ -12,7 +12,7 @@ notice) and enterprise work hold none.
 
 The mechanisms of the "three sixes" act here only through delays,
 probabilities, routing and resources (see ``Scenario.mechanisms``); every
-chance they act on was drawn at signing (:mod:`model.draws`).
+chance they act on was drawn at signing (:mod:`model.simulation.draws`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 import simpy
 
-from model.draws import MAX_ROUNDS, ItemDraws, ProjectDraws
-from model.eventlog import (
+from model.simulation.draws import MAX_ROUNDS, ItemDraws, ProjectDraws
+from model.simulation.eventlog import (
     AGENT,
     AGENT_TRIP,
     BREACH,
@@ -49,9 +49,9 @@ from model.eventlog import (
     VISIT,
     EventLog,
 )
-from model.pools import PriorityPool, apply_changes, make_pool
-from model.scenario import STAGE_ORDER, PipelineProject, Scenario
-from model.workcalendar import WorkCalendar
+from model.simulation.pools import PriorityPool, apply_changes, make_pool
+from model.scenario.schema import STAGE_ORDER, PipelineProject, Scenario
+from model.simulation.calendar import WorkCalendar
 
 Process = Generator[simpy.Event, Any, Any]
 

@@ -2,15 +2,15 @@
 
 A replication is a pure function of (scenario, replication index, seed), so the
 results are the same whichever backend runs them (inline, a local process pool
-or a Dask cluster, see :mod:`model.executors`) and in whatever order they
+or a Dask cluster, see :mod:`model.experiments.backends`) and in whatever order they
 finish; they are sorted by key before anything is aggregated. With a
 checkpoint folder each replication is saved as it arrives and read back
-instead of recomputed by a later run (:mod:`model.checkpoint`).
+instead of recomputed by a later run (:mod:`model.experiments.checkpoints`).
 
 Big runs need not keep every replication's tables: with ``keep_tables=False``
 only the per-replication summary and pool table stay in memory (the full
 tables, if wanted, are in the checkpoints and are written out one replication
-at a time by :mod:`model.store`), so memory does not grow with replications.
+at a time by :mod:`model.outputs.folders`), so memory does not grow with replications.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from typing import Any, cast
 
 import pandas as pd
 
-from model.aggregate import kpi_table, paired_differences, precision_table
-from model.checkpoint import CheckpointStore, replication_key
-from model.executors import Execution, Progress, Task, local_pool
-from model.metrics import (
+from model.analysis.aggregate import kpi_table, paired_differences, precision_table
+from model.experiments.checkpoints import CheckpointStore, replication_key
+from model.experiments.backends import Execution, Progress, Task, local_pool
+from model.analysis.metrics import (
     KEY_OUTPUTS,
     item_table,
     pool_visits,
@@ -39,9 +39,9 @@ from model.metrics import (
     resource_table,
     summary_row,
 )
-from model.diagnostics import check_invariants, growing_queues
-from model.scenario import Scenario
-from model.simulation import build_calendar, run_replication
+from model.analysis.diagnostics import check_invariants, growing_queues
+from model.scenario.schema import Scenario
+from model.simulation.replication import build_calendar, run_replication
 
 __all__ = [
     "Comparison",
@@ -233,7 +233,7 @@ class Replications:
         keep_events: Compute (and checkpoint) the event logs too.
         checkpoints: Where to save and look up finished replications.
         checkpoint_tables: Save full tables in the checkpoints even when they
-            are not kept in memory (so :mod:`model.store` can stream them out).
+            are not kept in memory (so :mod:`model.outputs.folders` can stream them out).
 
     """
 
