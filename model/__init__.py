@@ -58,7 +58,23 @@ _EXPORTS: dict[str, str] = {
     "write_report": "model.report.render",
 }
 
-__all__ = [*sorted({*_EXPORTS, *_MODULES}), "__version__"]
+__all__ = [
+    "Comparison",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "attribute",
+    "compare",
+    "load_scenario",
+    "plan_staff",
+    "plots",
+    "run",
+    "run_replication",
+    "sensitivity",
+    "sweep",
+    "write_report",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.simulation.eventlog import MILESTONES
 from model.scenario.schema import Scenario
+from model.simulation.eventlog import MILESTONES
 from model.simulation.replication import InvariantError
 
 #: A queue counts as growing when, over the measured window, its length in the

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.scenario.schema import Scenario
+from model.simulation.calendar import WorkCalendar
 from model.simulation.eventlog import (
     AGENT_TRIP,
     CHECK,
@@ -28,8 +30,6 @@ from model.simulation.eventlog import (
     STAGE,
     TRIP,
 )
-from model.scenario.schema import Scenario
-from model.simulation.calendar import WorkCalendar
 
 #: Phase durations of the project table: name -> (from milestone, to milestone).
 PHASES: dict[str, tuple[str, str]] = {
@@ -42,24 +42,6 @@ PHASES: dict[str, tuple[str, str]] = {
     "completion_to_production": ("completed", "production"),
     "signing_to_production": ("signed", "production"),
 }
-
-#: Per-replication outputs that the KPI tables report, in order.
-KEY_OUTPUTS: tuple[str, ...] = (
-    "signing_to_first_application_days",
-    "signing_to_land_days",
-    "land_to_start_days",
-    "signing_to_start_days",
-    "signing_to_start_p90_days",
-    "completion_to_production_days",
-    "signing_to_production_days",
-    "signing_to_production_wd",
-    "trips",
-    "share_at_most_one_trip",
-    "share_zero_trips",
-    "rework_rounds",
-    "share_items_within_limit",
-    "mean_item_days",
-)
 
 
 def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
@@ -76,13 +58,17 @@ def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
     if work.empty:
         return pd.DataFrame(
             columns=[
-                "project_id", "item", "activity", "resource",
-                "schedule", "start", "complete", "withdraw",
+                "project_id",
+                "item",
+                "activity",
+                "resource",
+                "schedule",
+                "start",
+                "complete",
+                "withdraw",
             ]  # fmt: skip
         )
-    work = work.assign(
-        k=work.groupby(["project_id", "item", "activity", "lifecycle"]).cumcount()
-    )
+    work = work.assign(k=work.groupby(["project_id", "item", "activity", "lifecycle"]).cumcount())
     wide = work.pivot_table(
         index=["project_id", "item", "activity", "resource", "k"],
         columns="lifecycle",
@@ -280,7 +266,9 @@ def _capacity_wd(
     total = 0.0
     for (begin, size), (end, _) in zip(steps, [*steps[1:], (window_end, 0)], strict=True):
         if end > begin:
-            total += size * calendar.working_days_between(min(begin, window_end), min(end, window_end))
+            total += size * calendar.working_days_between(
+                min(begin, window_end), min(end, window_end)
+            )
     return total
 
 
@@ -363,9 +351,7 @@ def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]
         "completion_to_production_days": _mean(projects["completion_to_production_days"]),
         "signing_to_production_days": _mean(finished["signing_to_production_days"]),
         "signing_to_production_wd": _mean(finished["signing_to_production_wd"]),
-        "signing_to_first_application_days": _mean(
-            projects["signing_to_first_application_days"]
-        ),
+        "signing_to_first_application_days": _mean(projects["signing_to_first_application_days"]),
         "trips": _mean(finished["trips"]),
         "agent_trips": _mean(finished["agent_trips"]),
         "misroutes": _mean(finished["misroutes"]),

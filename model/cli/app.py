@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.analysis.metrics import bottlenecks
+from model.analysis.outputs import KEY_OUTPUTS
+from model.cli.progress import progress_bar
 from model.experiments.attribution import attribute
 from model.experiments.backends import RunInterrupted, WorkerCrashError
 from model.experiments.batch import Comparison, Results, compare, identity, run
-from model.scenario.loader import ScenarioError, load_scenario
-from model.analysis.metrics import KEY_OUTPUTS, bottlenecks
-from model.scenario.schema import Scenario
-from model.cli.progress import progress_bar
 from model.experiments.sensitivity import parse_range, sensitivity
 from model.experiments.staffing import plan_staff
+from model.experiments.sweep import sweep
 from model.outputs.folders import (
     Output,
     OutputExistsError,
@@ -33,8 +33,9 @@ from model.outputs.folders import (
     write_results,
     write_table,
 )
-from model.experiments.sweep import sweep
+from model.scenario.loader import ScenarioError, load_scenario
 from model.scenario.overrides import parse_assignment
+from model.scenario.schema import Scenario
 
 USER_ERROR = 2
 
@@ -94,8 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("files", nargs="+" if name == "compare" else 1, type=Path)
-        sub.add_argument("--replications", "-n", type=_positive_int, help="replications (default: the scenario's)")
-        sub.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
+        sub.add_argument(
+            "--replications",
+            "-n",
+            type=_positive_int,
+            help="replications (default: the scenario's)",
+        )
+        sub.add_argument(
+            "--seed", type=_non_negative_int, help="root seed (default: the scenario's)"
+        )
         sub.add_argument(
             "--out",
             type=Path,
@@ -103,7 +111,9 @@ def _parser() -> argparse.ArgumentParser:
             "there at once, so the same command run again after an interruption resumes",
         )
         sub.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
-        sub.add_argument("--workers", type=_positive_int, default=None, help="processes (default: all cores)")
+        sub.add_argument(
+            "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+        )
         sub.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
         sub.add_argument(
             "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
@@ -287,9 +297,14 @@ def _pools_text(resources: pd.DataFrame) -> str:
         [str(name), _number(row.utilisation), _number(row.mean_wait_days), _number(row.mean_queue)]
         for name, row in table.iterrows()
     ]
-    text = ["\nPools (mean over replications)", _grid(["pool", "utilisation", "mean wait (days)", "mean queue"], rows)]
+    text = [
+        "\nPools (mean over replications)",
+        _grid(["pool", "utilisation", "mean wait (days)", "mean queue"], rows),
+    ]
     worst = bottlenecks(resources)
-    text.append(f"bottleneck: {', '.join(worst)}" if worst else "bottleneck: none (no pool at 90 % or more)")
+    text.append(
+        f"bottleneck: {', '.join(worst)}" if worst else "bottleneck: none (no pool at 90 % or more)"
+    )
     return "\n".join(text)
 
 
@@ -324,7 +339,9 @@ def _comparison_text(comparison: Comparison) -> str:
         for output in KEY_OUTPUTS:
             row = [LABELS.get(output, output)]
             for name in names[1:]:
-                d = differences[(differences["scenario"] == name) & (differences["output"] == output)]
+                d = differences[
+                    (differences["scenario"] == name) & (differences["output"] == output)
+                ]
                 d = d.iloc[0]
                 mark = " *" if d["significant"] else ""
                 row.append(_interval(d["difference"], d["ci_low"], d["ci_high"]) + mark)

@@ -40,8 +40,8 @@ import pandas as pd
 from model.analysis.aggregate import confidence_interval
 from model.experiments.backends import Progress
 from model.experiments.batch import run_summaries
-from model.scenario.schema import Scenario
 from model.scenario.overrides import apply_overrides
+from model.scenario.schema import Scenario
 
 #: Top-level fields that describe a scenario but do not change what it simulates.
 DESCRIPTIVE = ("name", "description", "source")

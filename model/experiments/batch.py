@@ -29,17 +29,17 @@ from typing import Any, cast
 import pandas as pd
 
 from model.analysis.aggregate import kpi_table, paired_differences, precision_table
-from model.experiments.checkpoints import CheckpointStore, replication_key
-from model.experiments.backends import Execution, Progress, Task, local_pool
+from model.analysis.diagnostics import check_invariants, growing_queues
 from model.analysis.metrics import (
-    KEY_OUTPUTS,
     item_table,
     pool_visits,
     project_table,
     resource_table,
     summary_row,
 )
-from model.analysis.diagnostics import check_invariants, growing_queues
+from model.analysis.outputs import KEY_OUTPUTS
+from model.experiments.backends import Execution, Progress, Task, local_pool
+from model.experiments.checkpoints import CheckpointStore, replication_key
 from model.scenario.schema import Scenario
 from model.simulation.replication import build_calendar, run_replication
 
@@ -199,7 +199,7 @@ def provenance(scenario: Scenario, seed: int, replications: int) -> dict[str, ob
         "seed": seed,
         "replications": replications,
         "version": version,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

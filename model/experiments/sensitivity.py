@@ -27,8 +27,8 @@ import pandas as pd
 
 from model.experiments.backends import Progress
 from model.experiments.batch import run_summaries
-from model.scenario.schema import Scenario
 from model.scenario.overrides import apply_overrides, check_path, parse_scalar
+from model.scenario.schema import Scenario
 
 #: Output screened by default.
 DEFAULT_OUTPUTS: tuple[str, ...] = ("signing_to_start_days",)

@@ -45,12 +45,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.simulation.draws import MAX_ROUNDS
 from model.experiments.backends import Execution, Progress
 from model.experiments.batch import Replications
-from model.scenario.schema import Scenario
-from model.simulation.replication import build_calendar
 from model.scenario.overrides import apply_overrides
+from model.scenario.schema import Scenario
+from model.simulation.draws import MAX_ROUNDS
+from model.simulation.replication import build_calendar
 
 #: Path of the size of each non-department pool kind (see ``Scenario.pools``).
 POOL_PATHS: dict[str, str] = {

@@ -20,12 +20,12 @@ from typing import Any
 import pandas as pd
 
 from model.analysis.aggregate import kpi_table
-from model.experiments.checkpoints import CheckpointStore
+from model.analysis.outputs import KEY_OUTPUTS
 from model.experiments.backends import Execution, Progress
 from model.experiments.batch import Replications
-from model.analysis.metrics import KEY_OUTPUTS
-from model.scenario.schema import Scenario
+from model.experiments.checkpoints import CheckpointStore
 from model.scenario.overrides import apply_overrides, grid, label
+from model.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

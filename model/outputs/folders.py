@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from model.experiments.checkpoints import CheckpointStore, replication_key
-from model.experiments.batch import Comparison, ReplicationTables, Results
 from model.analysis.metrics import scorecard
+from model.experiments.batch import Comparison, ReplicationTables, Results
+from model.experiments.checkpoints import CheckpointStore, replication_key
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
@@ -213,7 +213,9 @@ def write_results(
         items = pd.read_csv(items_file) if fmt == "csv" else pd.read_parquet(items_file)
         written.append(write_table(scorecard(items, results.resources), folder / "scorecard", fmt))
     # The validated scenario, so a report made later can list its sources.
-    (folder / "scenario.json").write_text(results.scenario.model_dump_json(indent=2), encoding="utf-8")
+    (folder / "scenario.json").write_text(
+        results.scenario.model_dump_json(indent=2), encoding="utf-8"
+    )
     manifest = {
         **results.provenance,
         "notes": list(results.notes),

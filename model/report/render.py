@@ -52,11 +52,12 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from model.analysis import metrics
-from model.outputs import plots
 from model.analysis.aggregate import confidence_interval, kpi_table, paired_differences
+from model.analysis.outputs import KEY_OUTPUTS
+from model.outputs import plots
+from model.outputs.folders import OutputExistsError
 from model.scenario.distributions import Distribution
 from model.scenario.schema import Scenario
-from model.outputs.folders import OutputExistsError
 
 Lang = Literal["en", "zh"]
 Format = Literal["html", "pdf"]
@@ -847,7 +848,7 @@ def _sweep_kpis(data: ReportData) -> tuple[pd.DataFrame, list[str]] | None:
         return None
     if {"output", "mean"} <= set(table.columns):
         return table, paths
-    outputs = [c for c in metrics.KEY_OUTPUTS if c in table]
+    outputs = [c for c in KEY_OUTPUTS if c in table]
     frames = []
     for keys, group in table.groupby(paths, sort=True):
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -874,7 +875,12 @@ def _sweep_figures(data: ReportData, lang: Lang) -> list[dict[str, Any]]:
             continue
         frame = part.rename(columns={x_path: "value"})
         draw = functools.partial(
-            plots.staffing_curve, frame, x="value", by=by, ylabel=output_label(output, lang), lang=lang
+            plots.staffing_curve,
+            frame,
+            x="value",
+            by=by,
+            ylabel=output_label(output, lang),
+            lang=lang,
         )
         image = _png(draw, (7.0, 4.0))
         figures.append({"output": output_label(output, lang), "x": x_path, "image": image})
@@ -934,7 +940,7 @@ def report_context(data: ReportData, lang: Lang) -> dict[str, Any]:
     context: dict[str, Any] = {
         "lang": lang,
         "t": text,
-        "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "version": _version(),
         "scenarios": [],
         "sentences": [],
@@ -961,7 +967,7 @@ def report_context(data: ReportData, lang: Lang) -> dict[str, Any]:
 
 def _scenario_sections(context: dict[str, Any], parts: list[ScenarioResults], lang: Lang) -> None:
     text = TEXT[lang]
-    outputs = [o for o in metrics.KEY_OUTPUTS if all(o in p.summary for p in parts)]
+    outputs = [o for o in KEY_OUTPUTS if all(o in p.summary for p in parts)]
     kpis = {p.label: kpi_table(p.summary, outputs) for p in parts}
     base = parts[0]
     for k, part in enumerate(parts):

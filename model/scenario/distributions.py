@@ -11,11 +11,11 @@ In a scenario file a bare number means a fixed value, so ``effort_wd: 3`` and
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from scipy import special
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy import special
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -278,7 +278,7 @@ def _number_is_fixed(value: Any) -> Any:
 
 
 Distribution = Annotated[
-    Union[Fixed, Uniform, Triangular, Exponential, Lognormal, Gamma, Empirical],
+    Fixed | Uniform | Triangular | Exponential | Lognormal | Gamma | Empirical,
     Field(discriminator="kind"),
     BeforeValidator(_number_is_fixed),
 ]

@@ -704,7 +704,9 @@ def _convert_csv_pipeline(data: dict[str, Any], pos: _Pos) -> None:
     extra = [k for k in pipeline if k not in ("path", "source")]
     if extra or not isinstance(relative, str) or not relative.strip():
         raise ScenarioError.single(
-            ppos.file, ppos.line, "pipeline",
+            ppos.file,
+            ppos.line,
+            "pipeline",
             "write the projects in progress as a list, or as {path: pipeline.csv}",
         )
     display = os.path.normpath(os.path.join(os.path.dirname(path_pos.file), relative))
@@ -715,7 +717,10 @@ def _convert_csv_pipeline(data: dict[str, Any], pos: _Pos) -> None:
     missing = [c for c in ("name", "type", "signed") if c not in (reader.fieldnames or [])]
     if missing:
         raise ScenarioError.single(
-            display, 1, "", f"CSV header lacks {', '.join(missing)}; expected "
+            display,
+            1,
+            "",
+            f"CSV header lacks {', '.join(missing)}; expected "
             "'name,type,signed,land_obtained,done,under_way'",
         )
     projects: list[dict[str, Any]] = []
@@ -724,13 +729,23 @@ def _convert_csv_pipeline(data: dict[str, Any], pos: _Pos) -> None:
     for row in reader:
         line = reader.line_num
         prefix = f"pipeline.{len(projects)}"
-        record: dict[str, Any] = {"name": (row.get("name") or "").strip(), "type": (row.get("type") or "").strip()}
+        record: dict[str, Any] = {
+            "name": (row.get("name") or "").strip(),
+            "type": (row.get("type") or "").strip(),
+        }
         for column in ("signed", "land_obtained"):
             text = (row.get(column) or "").strip()
             if text:
                 date = _parse_date(text)
                 if date is None:
-                    problems.append(Problem(display, line, f"{prefix}.{column}", f"not a date: {text!r}; write YYYY-MM-DD"))
+                    problems.append(
+                        Problem(
+                            display,
+                            line,
+                            f"{prefix}.{column}",
+                            f"not a date: {text!r}; write YYYY-MM-DD",
+                        )
+                    )
                 record[column] = date
         record["done"] = [i.strip() for i in (row.get("done") or "").split(";") if i.strip()]
         under_way = []
@@ -741,7 +756,12 @@ def _convert_csv_pipeline(data: dict[str, Any], pos: _Pos) -> None:
             date = _parse_date(since.strip())
             if date is None:
                 problems.append(
-                    Problem(display, line, f"{prefix}.under_way", f"write {entry.strip()!r} as item@YYYY-MM-DD")
+                    Problem(
+                        display,
+                        line,
+                        f"{prefix}.under_way",
+                        f"write {entry.strip()!r} as item@YYYY-MM-DD",
+                    )
                 )
                 continue
             under_way.append({"item": item.strip(), "since": date})

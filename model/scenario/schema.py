@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -155,7 +155,7 @@ class ScheduledArrivals(_Frozen):
     """Where the list comes from."""
 
 
-Arrivals = Annotated[Union[PoissonArrivals, ScheduledArrivals], Field(discriminator="kind")]
+Arrivals = Annotated[PoissonArrivals | ScheduledArrivals, Field(discriminator="kind")]
 
 
 class UnderWay(_Frozen):
@@ -531,7 +531,12 @@ class Scenario(_Frozen):
             pools.append(Pool("window", "window", m.one_window.clerks, m.one_window.staff_changes))
         if m.onsite_service.enabled:
             pools.append(
-                Pool("onsite_teams", "onsite_teams", m.onsite_service.teams, m.onsite_service.staff_changes)
+                Pool(
+                    "onsite_teams",
+                    "onsite_teams",
+                    m.onsite_service.teams,
+                    m.onsite_service.staff_changes,
+                )
             )
         if m.agents.enabled:
             caseload = m.agents.caseload
@@ -615,7 +620,9 @@ def _reference_problems(s: Scenario) -> Any:
                     f"than {name!r} ({item.stage})",
                     pre,
                 )
-    cycle = find_cycle({n: [p for p in i.prerequisites if p in known_items] for n, i in s.items.items()})
+    cycle = find_cycle(
+        {n: [p for p in i.prerequisites if p in known_items] for n, i in s.items.items()}
+    )
     if cycle:
         yield (
             ("items", cycle[0], "prerequisites"),
@@ -677,7 +684,7 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str]:
                 stack.append((node, index + 1))
                 child = children[index]
                 if colour.get(child) == 1:
-                    return path[path.index(child):]
+                    return path[path.index(child) :]
                 if not colour.get(child):
                     stack.append((child, 0))
             else:
@@ -705,7 +712,11 @@ def _pipeline_problems(s: Scenario) -> Any:
             )
             continue
         if project.signed > start:
-            yield ((*where, "signed"), "a project in progress must be signed by run.start_date", project.signed)
+            yield (
+                (*where, "signed"),
+                "a project in progress must be signed by run.start_date",
+                project.signed,
+            )
         needed = set(s.project_types[project.type].items)
         under_way = [u.item for u in project.under_way]
         for field_name, names in (("done", project.done), ("under_way", under_way)):
@@ -724,10 +735,16 @@ def _pipeline_problems(s: Scenario) -> Any:
                     entry.since,
                 )
             if entry.item in project.done:
-                yield ((*where, "under_way", j, "item"), "item is both done and under way", entry.item)
-        remaining = [
-            i for i in needed if i not in project.done and s.items[i].stage in pre_start
-        ] if all(i in s.items for i in needed) else ["?"]
+                yield (
+                    (*where, "under_way", j, "item"),
+                    "item is both done and under way",
+                    entry.item,
+                )
+        remaining = (
+            [i for i in needed if i not in project.done and s.items[i].stage in pre_start]
+            if all(i in s.items for i in needed)
+            else ["?"]
+        )
         if not remaining:
             yield (
                 (*where, "done"),

@@ -40,7 +40,7 @@ _MAX_DATE = dt.date.max
 _INF = math.inf  # a module global is one lookup cheaper on the hot path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _year_table(year: int) -> tuple[tuple[bool, ...], bool]:
     """Working-day flags of every day of ``year`` and whether they were projected.
 

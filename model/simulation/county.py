@@ -23,7 +23,9 @@ from typing import Any
 
 import simpy
 
-from model.simulation.draws import MAX_ROUNDS, ItemDraws, ProjectDraws
+from model.scenario.schema import STAGE_ORDER, PipelineProject, Scenario
+from model.simulation.calendar import WorkCalendar
+from model.simulation.draws import MAX_ROUNDS, ProjectDraws
 from model.simulation.eventlog import (
     AGENT,
     AGENT_TRIP,
@@ -50,8 +52,6 @@ from model.simulation.eventlog import (
     EventLog,
 )
 from model.simulation.pools import PriorityPool, apply_changes, make_pool
-from model.scenario.schema import STAGE_ORDER, PipelineProject, Scenario
-from model.simulation.calendar import WorkCalendar
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -133,13 +133,13 @@ class County:
         self.limits = {name: scenario.limit_wd(name) for name in scenario.items}
         self.department = {name: spec.department for name, spec in scenario.items.items()}
         # Effective factors of the mechanisms that scale draws.
-        self.effort_factor = m.performance_review.effort_factor if m.performance_review.enabled else 1.0
+        self.effort_factor = (
+            m.performance_review.effort_factor if m.performance_review.enabled else 1.0
+        )
         self.deficiency_factor = (
             m.checklist_notice.deficiency_factor if m.checklist_notice.enabled else 1.0
         )
-        self.preparation_factor = (
-            m.process_map.preparation_factor if m.process_map.enabled else 1.0
-        )
+        self.preparation_factor = m.process_map.preparation_factor if m.process_map.enabled else 1.0
         self.intermediary_factor = self.preparation_factor * (
             m.monitoring_system.intermediary_factor if monitoring else 1.0
         )
@@ -278,7 +278,9 @@ class County:
         if channel == "online":
             return
         activity = AGENT_TRIP if channel == "agent" else TRIP
-        self.emit((self.env.now, case.project_id, item, activity, "complete", self.department[item]))
+        self.emit(
+            (self.env.now, case.project_id, item, activity, "complete", self.department[item])
+        )
 
     # -- one item ------------------------------------------------------------------
 
@@ -299,7 +301,9 @@ class County:
         limit = self.limits[item]
         m = self.m
         if m.commitment_approval.enabled and spec.commitment_eligible:
-            yield from self.hold(pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit)
+            yield from self.hold(
+                pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit
+            )
             env.process(self.verify(case, item, channel))
             return
         agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
@@ -367,7 +371,9 @@ class County:
         yield env.timeout(draws.fix_days(0))
         self.resubmission_trip(case, item, channel)
         effort = draws.effort_wd * self.effort_factor
-        yield from self.hold(case.project_id, item, REVIEW, spec.department, effort, self.limits[item])
+        yield from self.hold(
+            case.project_id, item, REVIEW, spec.department, effort, self.limits[item]
+        )
         self.emit((env.now, case.project_id, item, BREACH, "complete", spec.department))
 
     def prepare(self, case: Case, item: str) -> Process:
@@ -530,9 +536,7 @@ class County:
             and self.scenario.project_types[project.project_type].land == "new"
             and not (in_progress and land_done)
         ):
-            simulatable = [
-                i for i in self.simulatable[project.project_type] if i not in case.done
-            ]
+            simulatable = [i for i in self.simulatable[project.project_type] if i not in case.done]
             case.opinions = {item: env.event() for item in simulatable}
             # Simulated review runs alongside land supply; only the conversion waits for land.
             env.process(self.run_items(case, simulatable, "simulated", self.parallel, True))
@@ -591,13 +595,24 @@ class County:
         for draws, record in pipeline:
             self.active += 1
             # For a project in progress the resource column carries its own reference.
-            self.emit((draws.signed_day, draws.project_id, draws.project_type, "signed", "complete", record.name))
+            self.emit(
+                (
+                    draws.signed_day,
+                    draws.project_id,
+                    draws.project_type,
+                    "signed",
+                    "complete",
+                    record.name,
+                )
+            )
             case = Case(
                 draws,
                 done=frozenset(record.done),
                 under_way={u.item: float((u.since - start).days) for u in record.under_way},
             )
-            land = None if record.land_obtained is None else float((record.land_obtained - start).days)
+            land = (
+                None if record.land_obtained is None else float((record.land_obtained - start).days)
+            )
             env.process(self.lifecycle(case, land))
         for project in projects:
             yield env.timeout(project.signed_day - env.now)

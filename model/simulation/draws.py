@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from model.simulation.rng import Streams
 from model.scenario.schema import Item, Scenario
+from model.simulation.rng import Streams
 
 #: Submissions of one item beyond which no further deficiency is drawn.
 MAX_ROUNDS = 10

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
-from model.simulation.draws import PIPELINE_STREAM_BASE, draw_project, signings
-from model.simulation.eventlog import MILESTONES, EventLog
-from model.simulation.county import County
-from model.simulation.rng import Streams
 from model.scenario.schema import Scenario
 from model.simulation.calendar import WorkCalendar, holiday_source
+from model.simulation.county import County
+from model.simulation.draws import PIPELINE_STREAM_BASE, draw_project, signings
+from model.simulation.eventlog import MILESTONES, EventLog
+from model.simulation.rng import Streams
 
 #: Simulated days between checks of the event and wall-time bounds.
 CHECK_EVERY_DAYS = 30.0
@@ -80,7 +80,10 @@ class _CheckedEmit:
 
 
 def run_replication(
-    scenario: Scenario, replication: int, seed: int | None = None, calendar: WorkCalendar | None = None
+    scenario: Scenario,
+    replication: int,
+    seed: int | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> RunResult:
     """Simulate one replication; a pure function of its arguments (no I/O, no globals).
 
@@ -105,7 +108,11 @@ def run_replication(
     pipeline = [
         (
             draw_project(
-                scenario, streams, -(k + 1), record.type, float((record.signed - start).days),
+                scenario,
+                streams,
+                -(k + 1),
+                record.type,
+                float((record.signed - start).days),
                 stream_index=PIPELINE_STREAM_BASE + k,
             ),
             record,
