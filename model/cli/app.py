@@ -193,7 +193,7 @@ def _run(args: argparse.Namespace) -> int:
     if problem:
         print(f"approvalsim: {problem}", file=sys.stderr)
         return USER_ERROR
-    seed = scenario.run.seed if args.seed is None else args.seed
+    _, seed = scenario.run.resolve(None, args.seed)
     output = _open_output(args, identity("run", [scenario], seed))
     with progress_bar() as progress:
         results = run(
@@ -222,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_all(args.files)
     _warn_overload(scenarios)
-    seed = scenarios[0].run.seed if args.seed is None else args.seed
+    _, seed = scenarios[0].run.resolve(None, args.seed)
     output = _open_output(
         args,
         identity(
@@ -565,7 +565,7 @@ def _value_error(
 def _sweep(args: argparse.Namespace) -> int:
     base = load_scenario(args.file)
     axes = dict(args.axes)
-    seed = base.run.seed if args.seed is None else args.seed
+    _, seed = base.run.resolve(None, args.seed)
     output = _open_output(
         args, identity("sweep", [base], seed, axes={k: list(map(str, v)) for k, v in axes.items()})
     )
@@ -689,7 +689,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     base = load_scenario(args.file)
     params = dict(args.params)
     outputs = args.outputs or ["signing_to_start_days"]
-    seed = base.run.seed if args.seed is None else args.seed
+    _, seed = base.run.resolve(None, args.seed)
     output = _open_output(
         args,
         identity(
@@ -748,7 +748,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 def _attribute(args: argparse.Namespace) -> int:
     base, reformed = load_scenario(args.base), load_scenario(args.reformed)
     outputs = args.outputs or ["signing_to_start_days", "signing_to_production_days", "trips"]
-    seed = base.run.seed if args.seed is None else args.seed
+    _, seed = base.run.resolve(None, args.seed)
     output = _open_output(args, identity("attribute", [base, reformed], seed, outputs=outputs))
     with progress_bar() as progress:
         result = attribute(
@@ -892,7 +892,7 @@ def _event_log_problem(args: argparse.Namespace, scenario: Scenario) -> str | No
         chosen = parse_replications(args.event_log_replications)
     except ValueError as error:
         return f"--event-log-replications: {error}"
-    available = args.replications or scenario.run.replications
+    available, _ = scenario.run.resolve(args.replications, None)
     beyond = [r for r in chosen if r >= available]
     if beyond:
         return (

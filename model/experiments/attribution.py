@@ -222,8 +222,7 @@ def attribute(
         raise ValueError("the two scenarios do not differ in any mechanism or setting")
     names = list(factors)
     k = len(names)
-    replications = replications or base.run.replications
-    seed = base.run.seed if seed is None else seed
+    replications, seed = base.run.resolve(replications, seed)
     orders = None if k <= exact_limit else permutation_orders(k, permutations, seed)
     sets = coalitions_needed(k, orders)
     scenarios = []

@@ -433,8 +433,7 @@ def run(
 
     See :func:`run_many` for the arguments.
     """
-    replications = replications or scenario.run.replications
-    seed = scenario.run.seed if seed is None else seed
+    replications, seed = scenario.run.resolve(replications, seed)
     return run_many(
         [scenario],
         replications,
@@ -576,8 +575,7 @@ def compare(
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
-    replications = replications or scenarios[0].run.replications
-    seed = scenarios[0].run.seed if seed is None else seed
+    replications, seed = scenarios[0].run.resolve(replications, seed)
     with _batch(
         scenarios, seed, workers, scheduler, progress, checkpoint_dir, keep_tables, keep_events
     ) as batch:

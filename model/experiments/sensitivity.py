@@ -134,8 +134,7 @@ def sensitivity(
                 f"{path}: an integer parameter needs a range of at least {levels - 1} "
                 f"(levels - 1) so that every step changes it; got {low:g}:{high:g}"
             )
-    replications = replications or base.run.replications
-    seed = base.run.seed if seed is None else seed
+    replications, seed = base.run.resolve(replications, seed)
     problem = {
         "num_vars": len(names),
         "names": names,

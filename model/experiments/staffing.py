@@ -524,8 +524,7 @@ def plan_staff(
 
     """
     goal = parse_target(target) if isinstance(target, str) else target
-    replications = replications or scenario.run.replications
-    seed = scenario.run.seed if seed is None else seed
+    replications, seed = scenario.run.resolve(replications, seed)
     pools = staff_pools(scenario)
     cost = resolve_costs(pools, costs)
     screened = screen(scenario, wait_fraction).set_index("department")

@@ -121,8 +121,7 @@ def sweep(
     if not axes:
         raise ValueError("a sweep needs at least one axis (PATH=VALUES)")
     variants, scenarios = build_variants(base, axes)
-    replications = replications or base.run.replications
-    seed = base.run.seed if seed is None else seed
+    replications, seed = base.run.resolve(replications, seed)
     checkpoints = None
     if checkpoint_dir is not None:
         checkpoints = CheckpointStore(checkpoint_dir)

@@ -217,6 +217,24 @@ class RunSettings(_Frozen):
     debug: bool = False
     """Check invariants while simulating (pool capacity, milestone order); slower."""
 
+    def resolve(self, replications: int | None, seed: int | None) -> tuple[int, int]:
+        """The replications and seed to use: the caller's where given, else these settings.
+
+        The one place that rule lives; every command and API call asks here.
+
+        Raises:
+            ValueError: ``replications`` is given but below 1 (0 would silently mean the
+                default), or ``seed`` is negative.
+        """
+        if replications is not None and replications < 1:
+            raise ValueError(f"replications must be at least 1, got {replications}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be 0 or more, got {seed}")
+        return (
+            self.replications if replications is None else replications,
+            self.seed if seed is None else seed,
+        )
+
     @model_validator(mode="after")
     def _warmup_inside(self) -> RunSettings:
         if self.warmup_days >= self.horizon_days:

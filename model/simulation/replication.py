@@ -91,7 +91,7 @@ def run_replication(
         RunLimitError: the run reached ``run.max_events`` or ``run.max_wall_seconds``.
         InvariantError: with ``run.debug``, an invariant failed while simulating.
     """
-    seed = scenario.run.seed if seed is None else seed
+    _, seed = scenario.run.resolve(None, seed)
     calendar = calendar or build_calendar(scenario)
     settings = scenario.run
     streams = Streams(seed, replication)
