@@ -1,7 +1,7 @@
 """The default county-year's workload in bare SimPy: no event log, no metrics, no mechanisms.
 
 Same arrivals and project draws (``model.simulation.draws``), same item order per stage
-(``model.simulation.county._stage_items``), same reviewer pools (one ``simpy.Resource``
+(``model.simulation.rules.stage_items_of``), same reviewer pools (one ``simpy.Resource``
 per department), and effort turned into calendar time by the same working-day
 calendar. It covers what the pre-reform baseline uses: serial or parallel
 approval, intake at each department's window, misrouted enquiries, idle gaps
@@ -22,12 +22,12 @@ from typing import Any
 
 import simpy
 
-from model.simulation.draws import MAX_ROUNDS, ProjectDraws, draw_project, signings
-from model.simulation.county import _stage_items
-from model.simulation.rng import Streams
 from model.scenario.schema import Scenario
-from model.simulation.replication import build_calendar
 from model.simulation.calendar import WorkCalendar
+from model.simulation.draws import MAX_ROUNDS, ProjectDraws, draw_project, signings
+from model.simulation.replication import build_calendar
+from model.simulation.rng import Streams
+from model.simulation.rules import stage_items_of
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -60,7 +60,7 @@ class BareCounty:
             name: simpy.Resource(env, capacity=d.staff) for name, d in scenario.departments.items()
         }
         self.department = {name: spec.department for name, spec in scenario.items.items()}
-        self.stages = {t: _stage_items(scenario, t, set()) for t in scenario.project_types}
+        self.stages = {t: stage_items_of(scenario, t) for t in scenario.project_types}
         self.parallel = scenario.approval_mode == "parallel"
         self.misroute = scenario.enterprise.misroute_probability
         self.max_misroutes = scenario.enterprise.max_misroutes

@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import model  # noqa: E402
 from bare import bare_replication  # noqa: E402
+
+import model  # noqa: E402
 from model.experiments.batch import replicate, run  # noqa: E402
 from model.simulation.replication import build_calendar, run_replication  # noqa: E402
 

@@ -24,10 +24,8 @@ import yaml
 
 from conftest import DEVELOPMENT, base_scenario_dict, make_scenario, one_department_scenario
 from model.simulation.replication import build_calendar
+from model.analysis.queueing import erlang_c, mmc_mean_wait, mmc_wait_quantile
 from model.experiments.staffing import (
-    erlang_c,
-    mmc_mean_wait,
-    mmc_wait_quantile,
     offered_loads,
     parse_target,
     plan_staff,

@@ -45,12 +45,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.analysis.queueing import mmc_mean_wait
 from model.experiments.backends import Execution, Progress
 from model.experiments.batch import Replications
 from model.scenario.overrides import apply_overrides
 from model.scenario.schema import Scenario
 from model.simulation.draws import MAX_ROUNDS
 from model.simulation.replication import build_calendar
+from model.simulation.rules import effective_rules
 
 #: Path of the size of each non-department pool kind (see ``Scenario.pools``).
 POOL_PATHS: dict[str, str] = {
@@ -59,53 +61,10 @@ POOL_PATHS: dict[str, str] = {
     "agents": "mechanisms.agents.count",
 }
 
-#: Stages whose items simulated approval reviews before land.
-PRE_START = (1, 2, 3)
-
 _TARGET = re.compile(
     r"^\s*(?:(?P<stat>mean|median|p\d{1,2}(?:\.\d+)?)\s*\(\s*(?P<column>[\w.]+)\s*\)"
     r"|(?P<bare>[\w.]+))\s*(?P<op><=|<|>=|>)\s*(?P<value>[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$"
 )
-
-
-# -- queueing theory -------------------------------------------------------------------
-
-
-def erlang_c(c: int, a: float) -> float:
-    """Probability that an arrival waits in M/M/c with offered load ``a`` (Erlang C).
-
-    Computed through the Erlang-B recursion, which stays accurate for large c.
-    Returns 1 for an unstable queue (``a >= c``).
-    """
-    if c <= 0 or a >= c:
-        return 1.0
-    if a <= 0:
-        return 0.0
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return c * b / (c - a * (1 - b))
-
-
-def mmc_mean_wait(c: int, a: float, mean_service: float) -> float:
-    """Mean wait in queue of M/M/c: C(c, a) E[S] / (c - a) (infinite when unstable)."""
-    if a >= c:
-        return math.inf
-    return erlang_c(c, a) * mean_service / (c - a)
-
-
-def mmc_wait_quantile(c: int, a: float, mean_service: float, q: float) -> float:
-    """The q-quantile of the wait in queue of M/M/c.
-
-    P(Wq > t) = C(c, a) exp(-(c - a) t / E[S]), so the quantile is 0 when
-    the chance of waiting is below 1 - q.
-    """
-    if a >= c:
-        return math.inf
-    wait = erlang_c(c, a)
-    if wait <= 1 - q:
-        return 0.0
-    return mean_service * math.log(wait / (1 - q)) / (c - a)
 
 
 # -- offered load ----------------------------------------------------------------------
@@ -142,10 +101,8 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
     ``offered_load`` and the current ``staff``.
     """
     rate, shares = projects_per_working_day(scenario)
-    m = scenario.mechanisms
-    effort_factor = m.performance_review.effort_factor if m.performance_review.enabled else 1.0
-    deficiency_factor = m.checklist_notice.deficiency_factor if m.checklist_notice.enabled else 1.0
-    removed = set(m.combined_survey.removes) if m.combined_survey.enabled else set()
+    rules = effective_rules(scenario)  # the same factors the simulation uses
+    effort_factor, deficiency_factor = rules.effort_factor, rules.deficiency_factor
     simulated = scenario.simulated_approval
     options = scenario.simulated_approval_options
     work = {name: 0.0 for name in scenario.departments}
@@ -153,7 +110,7 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
     for type_name, ptype in scenario.project_types.items():
         share = shares.get(type_name, 0.0)
         for item_name in ptype.items:
-            if item_name in removed:
+            if item_name in rules.removed_items:
                 continue
             item = scenario.items[item_name]
             effort = item.effort_wd.mean * effort_factor
@@ -163,7 +120,7 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
             )
             load = effort * (1 + rounds * item.rework_effort_fraction)
             count = 1 + rounds
-            if simulated and item.simulatable and ptype.land == "new" and item.stage in PRE_START:
+            if simulated and ptype.land == "new" and item_name in rules.simulatable[type_name]:
                 load += item.conversion_wd.mean * effort_factor
                 load += options.change_probability * options.rereview_fraction * effort
                 count += 1 + options.change_probability

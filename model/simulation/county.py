@@ -23,7 +23,7 @@ from typing import Any
 
 import simpy
 
-from model.scenario.schema import STAGE_ORDER, PipelineProject, Scenario
+from model.scenario.schema import PipelineProject, Scenario
 from model.simulation.calendar import WorkCalendar
 from model.simulation.draws import MAX_ROUNDS, ProjectDraws
 from model.simulation.eventlog import (
@@ -52,11 +52,10 @@ from model.simulation.eventlog import (
     EventLog,
 )
 from model.simulation.pools import PriorityPool, apply_changes, make_pool
+from model.simulation.rules import PRE_START_STAGES, effective_rules
 
 Process = Generator[simpy.Event, Any, Any]
 
-#: The approval stages between land and construction start.
-PRE_START_STAGES = (1, 2, 3)
 #: Decision limit for work without one of its own, when queues are ordered by
 #: deadline: the general limit of the Administrative Licensing Law, Art. 42 [R].
 DEFAULT_LIMIT_WD = 20.0
@@ -104,18 +103,12 @@ class County:
         self.emit = log.emit
         self.items = scenario.items
         m = self.m = scenario.mechanisms
-        self.parallel = scenario.approval_mode == "parallel"
-        monitoring = m.monitoring_system.enabled
-        feedback = m.time_limited_feedback.enabled and self.parallel
-        self.escalate_at: float | None = None
-        if monitoring:
-            self.escalate_at = m.monitoring_system.escalate_at
-        elif feedback:
-            self.escalate_at = m.time_limited_feedback.escalate_at
-        self.deemed_consent = feedback and m.time_limited_feedback.deemed_consent
-        self.edf = {
-            name: d.queue == "edf" or monitoring for name, d in scenario.departments.items()
-        }
+        rules = self.rules = effective_rules(scenario)
+        # Copied to attributes: the process code reads them on every step.
+        self.parallel = rules.parallel
+        self.escalate_at = rules.escalate_at
+        self.deemed_consent = rules.deemed_consent
+        self.edf = rules.edf
         self.pools: dict[str, simpy.Resource] = {}
         for pool in scenario.pools():
             prioritised = pool.kind == "department" and (
@@ -132,36 +125,15 @@ class County:
         self.has_agents = m.agents.enabled
         self.limits = {name: scenario.limit_wd(name) for name in scenario.items}
         self.department = {name: spec.department for name, spec in scenario.items.items()}
-        # Effective factors of the mechanisms that scale draws.
-        self.effort_factor = (
-            m.performance_review.effort_factor if m.performance_review.enabled else 1.0
-        )
-        self.deficiency_factor = (
-            m.checklist_notice.deficiency_factor if m.checklist_notice.enabled else 1.0
-        )
-        self.preparation_factor = m.process_map.preparation_factor if m.process_map.enabled else 1.0
-        self.intermediary_factor = self.preparation_factor * (
-            m.monitoring_system.intermediary_factor if monitoring else 1.0
-        )
-        self.misroute_probability = (
-            0.0
-            if m.first_contact_responsibility.enabled
-            else scenario.enterprise.misroute_probability
-            * (m.process_map.misroute_factor if m.process_map.enabled else 1.0)
-        )
-        self.max_misroutes = scenario.enterprise.max_misroutes
-        self.gap_factor = m.service_team.gap_factor if m.service_team.enabled else 1.0
-        removed = set(m.combined_survey.removes) if m.combined_survey.enabled else set()
-        self.stage_items = {t: _stage_items(scenario, t, removed) for t in scenario.project_types}
-        self.simulatable = {
-            t: [
-                i
-                for stage in PRE_START_STAGES
-                for i in self.stage_items[t][stage]
-                if scenario.items[i].simulatable
-            ]
-            for t in scenario.project_types
-        }
+        self.effort_factor = rules.effort_factor
+        self.deficiency_factor = rules.deficiency_factor
+        self.preparation_factor = rules.preparation_factor
+        self.intermediary_factor = rules.intermediary_factor
+        self.misroute_probability = rules.misroute_probability
+        self.max_misroutes = rules.max_misroutes
+        self.gap_factor = rules.gap_factor
+        self.stage_items = rules.stage_items
+        self.simulatable = rules.simulatable
         self.active = 0
         self.signings_done = False
         self.all_done = env.event()
@@ -623,27 +595,3 @@ class County:
         self.signings_done = True
         if self.active == 0 and not self.all_done.triggered:
             self.all_done.succeed()
-
-
-def _stage_items(scenario: Scenario, project_type: str, removed: set[str]) -> dict[Any, list[str]]:
-    """A type's items by stage, each in serial order.
-
-    Serial order is topological over prerequisites, ties broken by the order of
-    ``items`` in the scenario file, so a planner controls it by listing order.
-    Items in ``removed`` (made unnecessary by a mechanism) are left out.
-    """
-    wanted = set(scenario.project_types[project_type].items) - removed
-    by_stage: dict[Any, list[str]] = {stage: [] for stage in STAGE_ORDER}
-    placed: set[str] = set()
-    pending = [name for name in scenario.items if name in wanted]
-    while pending:
-        for name in pending:
-            prereqs = [p for p in scenario.items[name].prerequisites if p in wanted]
-            if all(p in placed for p in prereqs):
-                by_stage[scenario.items[name].stage].append(name)
-                placed.add(name)
-                pending.remove(name)
-                break
-        else:  # pragma: no cover - the schema rejects cycles
-            raise ValueError(f"cyclic prerequisites among {pending}")
-    return by_stage
