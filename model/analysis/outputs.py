@@ -108,8 +108,14 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in _OUTPUTS}
 KEY_OUTPUTS: tuple[str, ...] = tuple(OUTPUTS)
 
 
-def output(name: str) -> Output:
-    """The definition of ``name``; an unknown name is shown as itself, in days."""
+def output(name: str | Output) -> Output:
+    """The definition of ``name``; an unknown name is shown as itself, in days.
+
+    An :class:`Output` is returned as it is, so the formatters below also take
+    measurements defined elsewhere (e.g. a target's share).
+    """
+    if isinstance(name, Output):
+        return name
     known = OUTPUTS.get(name)
     if known is not None:
         return known
@@ -126,17 +132,22 @@ def format_number(value: float | None) -> str:
     return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}"
 
 
-def format_value(name: str, value: float | None) -> str:
-    """One value of output ``name`` (a share as a percentage)."""
+def format_share(value: float | None) -> str:
+    """A proportion as a whole percentage, ``0.42`` as ``42 %``."""
     if value is None or not math.isfinite(value):
         return "—"
+    return f"{100 * value:.0f} %"
+
+
+def format_value(name: str | Output, value: float | None) -> str:
+    """One value of output ``name`` (a share as a percentage)."""
     if output(name).is_share:
-        return f"{100 * value:.0f} %"
+        return format_share(value)
     return format_number(value)
 
 
 def format_interval(
-    name: str, mean: float, low: float, high: float, *, difference: bool = False
+    name: str | Output, mean: float, low: float, high: float, *, difference: bool = False
 ) -> str:
     """A mean with its confidence interval, ``mean [low, high]``.
 
