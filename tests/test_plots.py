@@ -17,7 +17,7 @@ from conftest import make_scenario  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 import model  # noqa: E402
-from model.outputs import plots  # noqa: E402
+from model.outputs import fonts, plots  # noqa: E402
 
 MISSING = "missing from font"
 
@@ -55,15 +55,16 @@ def _missing_glyph_warnings(figure: plt.Figure) -> list[str]:
 
 
 def test_bundled_cjk_font_is_found_and_registered() -> None:
-    path = plots.cjk_font_path()
+    path = fonts.cjk_font_path()
     assert path is not None and path.is_file(), (
         "mplfonts (a dependency) should ship Noto Sans CJK SC"
     )
-    assert plots.cjk_family() == "Noto Sans CJK SC"
+    assert fonts.cjk_family() == "Noto Sans CJK SC"
+    assert plots.use_cjk_font is fonts.use_cjk_font, "notebooks call plots.use_cjk_font()"
 
 
 def test_chinese_figures_render_without_missing_glyphs(comparison: model.Comparison) -> None:
-    with mpl.rc_context(plots.cjk_rc()):
+    with mpl.rc_context(fonts.cjk_rc()):
         figure = _draw_all(comparison, "zh")
         missing = _missing_glyph_warnings(figure)
     plt.close(figure)

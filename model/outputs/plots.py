@@ -2,57 +2,36 @@
 
 Every plotting function has the form ``f(df, ax=None, **kw) -> Axes``: it draws
 on the given axes (or a new figure's), never shows or saves anything (only
-:mod:`model.report.render` saves figures) and never changes global settings. The
+:mod:`model.report.figures` saves figures) and never changes global settings. The
 report and the notebooks call the same functions.
 
 Tables with several scenarios carry a ``scenario`` column; :func:`combine`
 builds them from a :class:`~model.experiments.batch.Comparison`. Labels come in
 English (``lang="en"``) or Chinese (``lang="zh"``).
 
-Chinese text needs a font with CJK glyphs, which a fresh machine may not have.
-:func:`cjk_font_path` finds Noto Sans CJK SC in the ``mplfonts`` package (a
-dependency, so it arrives with ``pip install``), :func:`cjk_rc` returns the
-rcParams that use it (for ``plt.rc_context``) and :func:`use_cjk_font` applies
-them globally for a notebook session.
+Chinese text needs a font with CJK glyphs, which a fresh machine may not have:
+:mod:`model.outputs.fonts` finds the bundled one. Library code draws inside
+``plt.rc_context(fonts.cjk_rc())``; notebooks call :func:`use_cjk_font`
+(re-exported here) once per session.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from model.analysis.aggregate import confidence_interval
 from model.experiments.batch import Comparison, Results
+from model.outputs.fonts import use_cjk_font as use_cjk_font
 
 Lang = Literal["en", "zh"]
-
-#: Font files searched for in the ``mplfonts`` package, best first. Noto Sans
-#: CJK SC is under the SIL Open Font License, so it may be embedded in reports.
-CJK_FONT_FILES: tuple[str, ...] = ("NotoSansCJKsc-Regular.otf",)
-
-#: System fonts with Chinese glyphs that are used when ``mplfonts`` is missing.
-SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Heiti SC",
-)
 
 #: Project phases in lifecycle order: column stem of the project table.
 PHASES: tuple[str, ...] = (
@@ -134,68 +113,6 @@ WORDS: dict[str, dict[str, str]] = {
 def words(lang: Lang) -> dict[str, str]:
     """The label vocabulary of one language (English for anything unknown)."""
     return WORDS.get(lang, WORDS["en"])
-
-
-# -- fonts -----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> Path | None:
-    """The path of the bundled Chinese font file, or None when ``mplfonts`` is absent.
-
-    The package is located without importing it: importing ``mplfonts`` runs its
-    own font-management code, which the model does not need.
-    """
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        for name in CJK_FONT_FILES:
-            path = Path(folder) / "fonts" / name
-            if path.is_file():
-                return path
-    return None
-
-
-@lru_cache(maxsize=1)
-def cjk_family() -> str | None:
-    """Register the bundled Chinese font with matplotlib; return its family name.
-
-    Falls back to a Chinese font installed on the system; None if there is none.
-    Registering is idempotent and changes no rcParams.
-    """
-    path = cjk_font_path()
-    if path is not None:
-        font_manager.fontManager.addfont(str(path))
-        return str(font_manager.FontProperties(fname=str(path)).get_name())
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in SYSTEM_CJK_FAMILIES:
-        if family in installed:
-            return family
-    return None
-
-
-def cjk_rc() -> dict[str, Any]:
-    """Return rcParams that render Chinese: DejaVu Sans first, the CJK font as fallback.
-
-    Matplotlib falls back glyph by glyph through ``font.family``, so Latin
-    text and the minus sign keep DejaVu Sans and only CJK characters use the
-    CJK font. Use as ``with plt.rc_context(cjk_rc()): ...``.
-    """
-    family = cjk_family()
-    fallback = [family] if family else []
-    # The fallback chain is read from ``font.family`` itself; a generic family
-    # such as "sans-serif" resolves to one font and would not fall back.
-    return {"font.family": ["DejaVu Sans", *fallback], "axes.unicode_minus": True}
-
-
-def use_cjk_font() -> str | None:
-    """Make every later figure of this session render Chinese; return the font family.
-
-    Meant for notebooks; library code uses :func:`cjk_rc` in a context instead.
-    """
-    mpl.rcParams.update(cjk_rc())  # type: ignore[arg-type]  # keys are plain str
-    return cjk_family()
 
 
 # -- data helpers ----------------------------------------------------------------

@@ -54,7 +54,7 @@ from matplotlib.figure import Figure
 from model.analysis import metrics
 from model.analysis.aggregate import confidence_interval, kpi_table, paired_differences
 from model.analysis.outputs import KEY_OUTPUTS
-from model.outputs import plots
+from model.outputs import fonts, plots
 from model.outputs.folders import OutputExistsError
 from model.scenario.distributions import Distribution
 from model.scenario.schema import Scenario
@@ -957,7 +957,7 @@ def report_context(data: ReportData, lang: Lang) -> dict[str, Any]:
         "provenance": [],
         "notes": [],
     }
-    with mpl.rc_context(plots.cjk_rc()):  # type: ignore[arg-type]  # keys are plain str
+    with mpl.rc_context(fonts.cjk_rc()):  # type: ignore[arg-type]  # keys are plain str
         context["waterfall"] = _waterfall_figure(data, lang)
         context["sweep"] = _sweep_figures(data, lang)
         if parts:
@@ -1094,7 +1094,7 @@ def font_face(text: str) -> str:
     on the reader's fonts). Subsetting keeps the page small: a report uses a
     few hundred distinct characters out of the font's 65,000 glyphs.
     """
-    path = plots.cjk_font_path()
+    path = fonts.cjk_font_path()
     if path is None:
         return ""
     from fontTools import subset  # noqa: PLC0415 - only needed when writing a page
