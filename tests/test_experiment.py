@@ -233,10 +233,10 @@ def test_a_damaged_checkpoint_is_recomputed(
     compare(pair, replications=3, seed=5, checkpoint_dir=tmp_path)
     victim = sorted((tmp_path / ".checkpoints").glob("*.pkl"))[0]
     victim.write_bytes(b"not a pickle")
-    (tmp_path / ".checkpoints" / "stray.pkl123.tmp").write_bytes(b"half written")
+    (tmp_path / ".checkpoints" / ".stray.pkl.x1y2.partial").write_bytes(b"half written")
     again = compare(pair, replications=3, seed=5, checkpoint_dir=tmp_path)
     assert_same(serial, again.results)
-    assert not list((tmp_path / ".checkpoints").glob("*.tmp"))
+    assert not list((tmp_path / ".checkpoints").glob("*.partial"))
 
 
 def test_checkpoints_of_other_code_are_discarded(tmp_path: Path) -> None:
@@ -264,7 +264,7 @@ def test_checkpoint_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         store.save("k", 2)
     monkeypatch.undo()
     assert store.load("k") == 1  # the old value is intact
-    assert not list((tmp_path / ".checkpoints").glob("*.tmp"))
+    assert not list((tmp_path / ".checkpoints").glob("*.partial"))
 
 
 def test_replicate_slim_has_the_same_summary() -> None:

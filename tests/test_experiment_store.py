@@ -34,10 +34,11 @@ def test_tables_streamed_from_checkpoints_equal_the_in_memory_ones(
     write_results(slim, tmp_path / "streamed", fmt, store)  # type: ignore[arg-type]
 
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
-    for name in ("projects", "items", "resources", "summary", "events", "kpis"):
+    for name in ("projects", "items", "resources", "summary", "events", "kpis", "scorecard"):
         a = read(tmp_path / "memory" / f"{name}.{fmt}")
         b = read(tmp_path / "streamed" / f"{name}.{fmt}")
         assert_frame_equal(a, b, check_exact=True, obj=name)
+    assert not list((tmp_path / "streamed").glob("*.partial")), "no temporary file is left"
 
 
 def test_output_folder_resumes_only_the_same_run(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
+from model.files import write_atomic
 from model.simulation.calendar import WorkCalendar
 
 Array = npt.NDArray[np.float64]
@@ -387,7 +388,8 @@ def prepare_log(log: pd.DataFrame, origin: str = "log") -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in log]
     if missing:
         raise FitError(
-            f"{origin}: missing column(s) {', '.join(missing)}; expected case_id, item, event, lifecycle, timestamp"
+            f"{origin}: missing column(s) {', '.join(missing)}; "
+            "expected case_id, item, event, lifecycle, timestamp"
         )
     log = log.copy()
     if "item" not in log or "event" not in log:
@@ -587,10 +589,7 @@ def write_fragment(
     )
     text = header + str(yaml.safe_dump(fragment, allow_unicode=True, sort_keys=False, width=100))
     if path is not None:
-        target = Path(path)
-        temporary = target.with_name(target.name + ".partial")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
+        write_atomic(path, text)
     return text
 
 

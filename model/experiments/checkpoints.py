@@ -24,10 +24,11 @@ import json
 import os
 import pickle
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from model.files import TEMPORARY_SUFFIX, write_atomic
 
 #: Folder (inside the results folder) that holds the checkpoints.
 FOLDER = ".checkpoints"
@@ -134,7 +135,7 @@ class CheckpointStore:
         results of an older version of the model must go before any is reused.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        for stray in self.path.glob("*.tmp"):
+        for stray in self.path.glob(f"*{TEMPORARY_SUFFIX}"):
             stray.unlink(missing_ok=True)
         recorded = self.manifest()
         if recorded is not None and recorded.get("code") != code_fingerprint():
@@ -146,12 +147,12 @@ class CheckpointStore:
 
     def _write_manifest(self, identity: dict[str, Any]) -> None:
         data = {**identity, "code": code_fingerprint()}
-        _atomic_write(self.path / MANIFEST, json.dumps(data, indent=2, sort_keys=True).encode())
+        write_atomic(self.path / MANIFEST, json.dumps(data, indent=2, sort_keys=True).encode())
 
     def start(self, identity: dict[str, Any]) -> None:
         """Create the folder and record which run it belongs to (atomically)."""
         self.path.mkdir(parents=True, exist_ok=True)
-        for stray in self.path.glob("*.tmp"):
+        for stray in self.path.glob(f"*{TEMPORARY_SUFFIX}"):
             stray.unlink(missing_ok=True)
         self._write_manifest(identity)
 
@@ -187,7 +188,7 @@ class CheckpointStore:
     def save(self, key: str, value: Any) -> None:
         """Write ``value`` under ``key`` atomically."""
         self.path.mkdir(parents=True, exist_ok=True)
-        _atomic_write(
+        write_atomic(
             self.path / (key + _SUFFIX), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         )
         self.saved += 1
@@ -197,18 +198,3 @@ class CheckpointStore:
         if self.path.exists():
             for path in sorted(self.path.glob(f"*{_SUFFIX}")):
                 yield path.stem
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so that readers see all of it or nothing."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            # Without fsync a power cut could leave a renamed but empty file.
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

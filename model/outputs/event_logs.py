@@ -33,6 +33,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
+from model.files import atomic_path
 from model.simulation.eventlog import MILESTONES
 
 #: China Standard Time: the county's clocks, no daylight saving.
@@ -135,9 +136,8 @@ def write_csv(log: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write the log as UTF-8 CSV with ISO 8601 timestamps; returns the path."""
     target = Path(path)
     table = log.assign(timestamp=log["timestamp"].map(_iso))
-    temporary = target.with_name(target.name + ".partial")
-    table.to_csv(temporary, index=False)
-    os.replace(temporary, target)
+    with atomic_path(target) as temporary:
+        table.to_csv(temporary, index=False)
     return target
 
 
@@ -171,8 +171,10 @@ def write_xes(
 
     """
     target = Path(path)
-    temporary = target.with_name(target.name + ".partial")
-    with open(temporary, "w", encoding="utf-8", newline="\n") as out:
+    with (
+        atomic_path(target) as temporary,
+        open(temporary, "w", encoding="utf-8", newline="\n") as out,
+    ):
         write = out.write
         write('<?xml version="1.0" encoding="UTF-8"?>\n')
         write(
@@ -190,7 +192,9 @@ def write_xes(
                 f'uri="http://www.xes-standard.org/{prefix}.xesext"/>\n'
             )
         write(
-            '  <global scope="trace">\n    <string key="concept:name" value="UNKNOWN"/>\n  </global>\n'
+            '  <global scope="trace">\n'
+            '    <string key="concept:name" value="UNKNOWN"/>\n'
+            "  </global>\n"
         )
         write(
             '  <global scope="event">\n'
@@ -201,7 +205,8 @@ def write_xes(
         )
         write('  <classifier name="Activity" keys="concept:name"/>\n')
         write(
-            '  <classifier name="Activity and transition" keys="concept:name lifecycle:transition"/>\n'
+            '  <classifier name="Activity and transition" '
+            'keys="concept:name lifecycle:transition"/>\n'
         )
         write(f"  {_attr('string', 'concept:name', name)}\n")
         write(f"  {_attr('string', 'lifecycle:model', 'standard')}\n")
@@ -234,7 +239,6 @@ def write_xes(
                 write("    <event>" + "".join(parts) + "</event>\n")
             write("  </trace>\n")
         write("</log>\n")
-    os.replace(temporary, target)
     return target
 
 

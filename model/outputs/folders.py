@@ -12,6 +12,7 @@ time, so writing a thousand replications needs the memory of one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -24,27 +25,18 @@ import pandas as pd
 from model.analysis.metrics import scorecard
 from model.experiments.batch import Comparison, ReplicationTables, Results
 from model.experiments.checkpoints import CheckpointStore, replication_key
+from model.files import atomic_path, write_atomic
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
 STREAMED: tuple[str, ...] = ("projects", "items", "events")
 Format = Literal["csv", "parquet"]
+#: Columns of the item table that the department scorecard reads.
+SCORECARD_COLUMNS: tuple[str, ...] = ("department", "queued_day", "finished_day", "within_limit")
 
 
 class OutputExistsError(Exception):
     """The results folder exists and overwriting was not allowed."""
-
-
-def prepare_folder(path: str | os.PathLike[str], overwrite: bool) -> Path:
-    """Create ``path``; refuse a non-empty existing folder unless ``overwrite``."""
-    folder = Path(path)
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{folder} already exists and is not empty; pass --force to overwrite it "
-            "or choose another --out"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @dataclass(frozen=True)
@@ -111,12 +103,11 @@ def finish_output(output: Output) -> None:
 def write_table(table: pd.DataFrame, path: Path, fmt: Format) -> Path:
     """Write one table atomically (to a temporary name, then renamed)."""
     target = path.with_suffix(f".{fmt}")
-    temporary = target.with_name(target.name + ".partial")
-    if fmt == "csv":
-        table.to_csv(temporary, index=False)
-    else:
-        table.to_parquet(temporary, index=False)
-    os.replace(temporary, target)
+    with atomic_path(target) as temporary:
+        if fmt == "csv":
+            table.to_csv(temporary, index=False)
+        else:
+            table.to_parquet(temporary, index=False)
     return target
 
 
@@ -139,19 +130,27 @@ def write_streamed(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> P
     Returns the file written, or None when every piece was empty. The columns
     (and for Parquet the types) of the first non-empty piece are the table's.
     """
+    pieces = (frame for frame in frames if not frame.empty)
+    first = next(pieces, None)
+    if first is None:
+        return None
     target = path.with_suffix(f".{fmt}")
-    temporary = target.with_name(target.name + ".partial")
+    with atomic_path(target) as temporary:
+        _write_pieces(itertools.chain([first], pieces), temporary, fmt)
+    return target
+
+
+def _write_pieces(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> None:
+    """Append each piece to ``path``, in the columns of the first."""
     writer: Any = None
     columns: list[str] | None = None
     try:
         for frame in frames:
-            if frame.empty:
-                continue
             if columns is None:
                 columns = list(frame.columns)
             frame = frame.reindex(columns=columns)
             if fmt == "csv":
-                frame.to_csv(temporary, index=False, mode="a" if writer else "w", header=not writer)
+                frame.to_csv(path, index=False, mode="a" if writer else "w", header=not writer)
                 writer = True
             else:
                 import pyarrow as pa
@@ -159,17 +158,13 @@ def write_streamed(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> P
 
                 if writer is None:
                     table = pa.Table.from_pandas(frame, preserve_index=False)
-                    writer = pq.ParquetWriter(temporary, table.schema)
+                    writer = pq.ParquetWriter(path, table.schema)
                 else:
                     table = pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False)
                 writer.write_table(table)
     finally:
         if writer is not None and writer is not True:
             writer.close()
-    if writer is None:
-        return None
-    os.replace(temporary, target)
-    return target
 
 
 def _with_replication(frame: pd.DataFrame | None, replication: int) -> pd.DataFrame:
@@ -194,6 +189,8 @@ def write_results(
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    # The scorecard needs every item; streamed items are kept in these columns only.
+    scorecard_items: list[pd.DataFrame] = []
     for name in TABLES:
         if source is not None and name in STREAMED and "checkpoint_detail" in results.provenance:
             if name == "events" and results.provenance["checkpoint_detail"] != "events":
@@ -202,27 +199,38 @@ def write_results(
                 _with_replication(getattr(part, name), part.replication)
                 for part in _parts(results, source)
             )
+            if name == "items":
+                pieces = _kept(pieces, SCORECARD_COLUMNS, scorecard_items)
             path = write_streamed(pieces, folder / name, fmt)
             if path is not None:
                 written.append(path)
         elif not getattr(results, name).empty:
             written.append(write_table(getattr(results, name), folder / name, fmt))
+            if name == "items":
+                scorecard_items.append(results.items)
     written.append(write_table(results.kpis(), folder / "kpis", fmt))
-    items_file = folder / f"items.{fmt}"
-    if items_file.exists():  # the item table may have been streamed, so read it back
-        items = pd.read_csv(items_file) if fmt == "csv" else pd.read_parquet(items_file)
+    if scorecard_items:
+        items = pd.concat(scorecard_items, ignore_index=True)
         written.append(write_table(scorecard(items, results.resources), folder / "scorecard", fmt))
     # The validated scenario, so a report made later can list its sources.
-    (folder / "scenario.json").write_text(
-        results.scenario.model_dump_json(indent=2), encoding="utf-8"
-    )
+    write_atomic(folder / "scenario.json", results.scenario.model_dump_json(indent=2))
     manifest = {
         **results.provenance,
         "notes": list(results.notes),
         "tables": [p.name for p in written],
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    write_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return written
+
+
+def _kept(
+    pieces: Iterator[pd.DataFrame], columns: Sequence[str], into: list[pd.DataFrame]
+) -> Iterator[pd.DataFrame]:
+    """Pass ``pieces`` through, keeping a copy of ``columns`` of each in ``into``."""
+    for piece in pieces:
+        if not piece.empty:
+            into.append(piece[list(columns)])
+        yield piece
 
 
 def write_comparison(

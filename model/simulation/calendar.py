@@ -115,8 +115,16 @@ class WorkCalendar:
     """
 
     __slots__ = (
-        "_closures", "_cum", "_k", "_n", "_np_cache", "_table_start", "_work", "_years", "start_date",
-    )  # fmt: skip
+        "_closures",
+        "_cum",
+        "_k",
+        "_n",
+        "_np_cache",
+        "_table_start",
+        "_work",
+        "_years",
+        "start_date",
+    )
 
     def __init__(
         self,
