@@ -36,7 +36,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from model.scenario.problems import ScenarioError
-from model.scenario.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
+from model.scenario.files import MAX_FILE_BYTES
+from model.scenario.loader import load_scenario, read_scenario_data
 from model.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1269,12 +1270,12 @@ def test_c_and_python_parsers_agree(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     """The C parser (used when present) and PyYAML's own give the same data and lines."""
-    import model.scenario.loader as loader
+    import model.scenario.yaml_reader as yaml_reader
 
     path = write(tmp_path, "s.yaml", text)
     outcomes = []
-    for parser in (getattr(loader, "_CLoader", loader._PyLoader), loader._PyLoader):
-        monkeypatch.setattr(loader, "_Loader", parser)
+    for parser in (getattr(yaml_reader, "_CLoader", yaml_reader._PyLoader), yaml_reader._PyLoader):
+        monkeypatch.setattr(yaml_reader, "_Loader", parser)
         result = outcome(path, {path: text.encode("utf-8")})
         if isinstance(result, ScenarioError):
             # Syntax messages are worded differently; place and kind must agree.

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from model.scenario.problems import Problem, ScenarioError
-from model.scenario.loader import MAX_FILE_BYTES, load_scenario, read_scenario_data
+from model.scenario.files import MAX_FILE_BYTES
+from model.scenario.loader import load_scenario, read_scenario_data
 from model.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data" / "loader"

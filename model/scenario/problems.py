@@ -4,13 +4,20 @@ A :class:`ScenarioError` carries every problem found, each pointing at a file,
 a line and a dotted field path, so that a user can fix a scenario file without
 reading a traceback or knowing that pydantic is underneath. Each problem prints
 as one line, with control characters from the file escaped.
+
+The helpers at the end word the parts of a problem the same way wherever it is
+found (YAML, CSV tables, validation): a dotted field path, a value as the user
+wrote it, and a "did you mean" suggestion.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 # Control, format and line-separator characters: a key written "\e[2J" in a
 # double-quoted YAML string would clear the terminal, a "\n" would split one
@@ -105,3 +112,44 @@ class ScenarioError(Exception):
 
         """
         return cls([Problem(file, line, field, message, suggestion)])
+
+
+def dotted(parts: Iterable[Any]) -> str:
+    """Join field-path components into a dotted path such as ``items.EIA.department``."""
+    return ".".join(str(p) for p in parts)
+
+
+def describe_value(value: Any) -> str:
+    """Describe a value the user wrote, briefly, for a message (``got ...``)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a value of type {type(value).__name__}"
+
+
+def closest(word: Any, candidates: list[Any]) -> str | None:
+    """Return the candidate most like ``word``, if any is close enough.
+
+    A candidate differing only in case wins; otherwise the closest by
+    :func:`difflib.get_close_matches` (cutoff 0.6). Non-text words and
+    candidates, and ``word`` itself, are never suggested.
+    """
+    if not isinstance(word, str):
+        return None
+    names = [c for c in candidates if isinstance(c, str) and c != word]
+    for name in names:
+        if name.lower() == word.lower():
+            return name
+    matches = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return matches[0] if matches else None
