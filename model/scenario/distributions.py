@@ -239,7 +239,8 @@ class Empirical(_Dist):
     @property
     def _probabilities(self) -> np.ndarray:
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
-        return w / w.sum()
+        probabilities: np.ndarray = w / w.sum()  # numpy types the sum as Any
+        return probabilities
 
     def quantile(self, u: float) -> float:
         """The smallest value whose cumulative weight exceeds ``u``.
