@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +26,7 @@ from model.analysis.metrics import scorecard
 from model.experiments.batch import Comparison, ReplicationTables, Results
 from model.experiments.checkpoints import CheckpointStore, replication_key
 from model.files import atomic_path, write_atomic
+from model.scenario.schema import Scenario
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
@@ -253,3 +254,157 @@ def write_comparison(
     if comparison.precision is not None:
         written.append(write_table(comparison.precision, folder / "comparison_precision", fmt))
     return written
+
+
+# -- reading a results folder back ---------------------------------------------------
+#
+# The read side of the layout written above: a single run is a folder with
+# ``manifest.json``, the tables (CSV or Parquet) and ``scenario.json``; a
+# comparison is one such folder per scenario plus ``comparison_kpis`` at the
+# top, whose scenario order (first = baseline) is kept; a sweep or an
+# attribution leaves ``sweep`` (+ ``sweep_variants``) or ``attribution``
+# (+ ``attribution_total``) at the top.
+
+
+class ResultsFolderError(Exception):
+    """A folder does not hold results that can be read back (a user error)."""
+
+
+@dataclass
+class ScenarioResults:
+    """The stored results of one scenario, as read back from its folder."""
+
+    label: str
+    """The scenario's name (its folder's name when two runs share a name)."""
+    folder: Path | None
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+    projects: pd.DataFrame
+    items: pd.DataFrame
+    resources: pd.DataFrame
+    events: pd.DataFrame | None = None
+    scorecard: pd.DataFrame | None = None
+    scenario: Scenario | None = None
+    """The validated scenario, from ``scenario.json`` or given by the caller."""
+
+
+@dataclass
+class ResultsFolder:
+    """Everything a results folder holds; the first scenario is the baseline."""
+
+    folder: Path
+    scenarios: list[ScenarioResults]
+    sweep: pd.DataFrame | None = None
+    sweep_variants: pd.DataFrame | None = None
+    attribution: pd.DataFrame | None = None
+    attribution_total: pd.DataFrame | None = None
+
+
+def read_table(folder: Path, stem: str) -> pd.DataFrame | None:
+    """``stem.parquet`` or ``stem.csv`` from ``folder``, or None if neither exists."""
+    parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
+    if parquet.is_file():
+        return pd.read_parquet(parquet)
+    if csv.is_file():
+        return pd.read_csv(csv)
+    return None
+
+
+def read_scenario(folder: Path) -> Scenario | None:
+    """The validated scenario stored in ``folder/scenario.json``, or None.
+
+    None also when the file no longer validates (e.g. written by another
+    version): what reads it back can still show the tables.
+    """
+    path = folder / "scenario.json"
+    if not path.is_file():
+        return None
+    try:
+        return Scenario.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OSError):
+        return None
+
+
+def read_scenario_results(folder: Path, scenario: Scenario | None = None) -> ScenarioResults:
+    """One scenario's folder: manifest, tables and (if not given) its stored scenario.
+
+    Raises:
+        ResultsFolderError: A required table is missing.
+
+    """
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    tables = {
+        name: read_table(folder, name) for name in ("summary", "projects", "items", "resources")
+    }
+    missing = [name for name, table in tables.items() if table is None]
+    if missing:
+        raise ResultsFolderError(f"{folder}: missing result tables: {', '.join(missing)}")
+    return ScenarioResults(
+        label=str(manifest.get("scenario") or folder.name),
+        folder=folder,
+        manifest=manifest,
+        summary=tables["summary"],
+        projects=tables["projects"],
+        items=tables["items"],
+        resources=tables["resources"],
+        events=read_table(folder, "events"),
+        scorecard=read_table(folder, "scorecard"),
+        scenario=scenario or read_scenario(folder),
+    )
+
+
+def load_results(
+    results_dir: str | os.PathLike[str], scenarios: Mapping[str, Scenario] | None = None
+) -> ResultsFolder:
+    """Read a results folder written by ``run`` or ``compare`` (and sweep/attribution tables).
+
+    Args:
+        results_dir: The folder given to ``--out``.
+        scenarios: Validated scenarios by subfolder name (or scenario name), used
+            instead of a stored ``scenario.json`` (``compare --report`` passes them).
+
+    Raises:
+        ResultsFolderError: The folder holds no results.
+
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder} is not a folder of results")
+    given = dict(scenarios or {})
+    parts: list[ScenarioResults] = []
+    if (folder / "manifest.json").is_file():
+        scenario = given.get(folder.name) or (
+            next(iter(given.values())) if len(given) == 1 else None
+        )
+        parts.append(read_scenario_results(folder, scenario))
+    else:
+        subfolders = sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+        for sub in subfolders:
+            part = read_scenario_results(sub)
+            part.scenario = given.get(sub.name) or given.get(part.label) or part.scenario
+            parts.append(part)
+        order = read_table(folder, "comparison_kpis")
+        if order is not None and "scenario" in order:
+            rank = {name: k for k, name in enumerate(pd.unique(order["scenario"]))}
+            parts.sort(
+                key=lambda p: (rank.get(p.label, len(rank)), p.folder.name if p.folder else "")
+            )
+        labels = [p.label for p in parts]
+        for part in parts:  # two runs of one scenario: tell them apart by folder
+            if labels.count(part.label) > 1 and part.folder is not None:
+                part.label = part.folder.name
+    sweep = read_table(folder, "sweep")
+    attribution = read_table(folder, "attribution")
+    if not parts and sweep is None and attribution is None:
+        raise ResultsFolderError(
+            f"{folder} holds no results (no manifest.json here or in a subfolder); "
+            "write some with 'approvalsim run ... --out' or 'approvalsim compare ... --out'"
+        )
+    return ResultsFolder(
+        folder=folder,
+        scenarios=parts,
+        sweep=sweep,
+        sweep_variants=read_table(folder, "sweep_variants"),
+        attribution=attribution,
+        attribution_total=read_table(folder, "attribution_total"),
+    )
