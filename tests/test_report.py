@@ -16,9 +16,20 @@ import yaml
 from conftest import base_scenario_dict, make_scenario
 
 import model
-from model.report import render as report
+from model.analysis.outputs import format_interval, format_number
+from model.analysis.targets import target_shares
 from model.cli.app import main
-from model.outputs.folders import OutputExistsError, write_comparison
+from model.outputs import fonts
+from model.outputs.folders import (
+    OutputExistsError,
+    ResultsFolderError,
+    ScenarioResults,
+    load_results,
+    write_comparison,
+)
+from model.report import render as report
+from model.report.sections import assumption_rows, difference_table, level_table
+from model.report.sentences import difference_sentence
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -57,12 +68,12 @@ def html_zh(results_dir: Path, comparison: model.Comparison) -> str:
         "serial": comparison.results[0].scenario,
         "parallel": comparison.results[1].scenario,
     }
-    return report.render_html(report.load_results(results_dir, scenarios), "zh")
+    return report.render_html(load_results(results_dir, scenarios), "zh")
 
 
 @pytest.fixture(scope="module")
 def html_en(results_dir: Path) -> str:
-    return report.render_html(report.load_results(results_dir), "en")
+    return report.render_html(load_results(results_dir), "en")
 
 
 def _text(html: str) -> str:
@@ -107,7 +118,7 @@ def test_summary_sentences_carry_the_paired_differences(
     html_en: str, html_zh: str, comparison: model.Comparison
 ) -> None:
     d = comparison.differences().set_index("output").loc["signing_to_start_days"]
-    en = report.difference_sentence(
+    en = difference_sentence(
         "并联 parallel",
         "基准 <i>serial</i>",
         "signing_to_start_days",
@@ -116,7 +127,7 @@ def test_summary_sentences_carry_the_paired_differences(
         d["ci_high"],
         "en",
     )
-    zh = report.difference_sentence(
+    zh = difference_sentence(
         "并联 parallel",
         "基准 <i>serial</i>",
         "signing_to_start_days",
@@ -130,13 +141,47 @@ def test_summary_sentences_carry_the_paired_differences(
     assert escape(zh) in html_zh
     if d["ci_high"] < 0:
         assert (
-            f"saves {report._num(-d['difference'])} days (95 % CI {report._num(-d['ci_high'])}"
+            f"saves {format_number(-d['difference'])} days (95 % CI {format_number(-d['ci_high'])}"
             in en
         )
     elif d["ci_low"] > 0:
-        assert f"adds {report._num(d['difference'])} days (95 % CI {report._num(d['ci_low'])}" in en
+        adds = f"adds {format_number(d['difference'])} days"
+        assert f"{adds} (95 % CI {format_number(d['ci_low'])}" in en
     else:
         assert "makes no clear difference" in en
+
+
+def _stored(label: str, summary: dict[str, list[float]]) -> ScenarioResults:
+    """A scenario's results with only a summary table (enough for the tables)."""
+    empty = pd.DataFrame()
+    table = pd.DataFrame({"replication": range(len(next(iter(summary.values())))), **summary})
+    return ScenarioResults(label, None, {}, table, empty, empty, empty)
+
+
+def test_difference_of_shares_keeps_its_negative_interval() -> None:
+    # Paired differences -1.5, -2.5 and -2.0 points: mean -2, t-interval about [-3.2, -0.8].
+    base = _stored("b", {"share_at_most_one_trip": [0.50, 0.60, 0.70]})
+    other = _stored("p", {"share_at_most_one_trip": [0.485, 0.575, 0.68]})
+    table = difference_table([base, other], ["share_at_most_one_trip"], "en")
+    cell = table["rows"][0][1]
+    assert cell == "-2.0 pp [-3.2 pp, -0.8 pp] *"
+    assert "0 %" not in cell, "a difference is not clamped to [0, 1] like a level"
+
+
+def test_level_of_a_share_is_clamped_to_one() -> None:
+    stored = _stored("b", {"share_at_most_one_trip": [0.96, 1.0, 1.0]})
+    cell = level_table([stored], ["share_at_most_one_trip"], "en")["rows"][0][1]
+    assert cell == "99 % [93 %, 100 %]"
+
+
+def test_rendered_differences_are_formatted_as_differences(
+    html_en: str, comparison: model.Comparison
+) -> None:
+    differences = comparison.differences().set_index("output")
+    for name in ("share_items_within_limit", "signing_to_start_days"):
+        d = differences.loc[name]
+        cell = format_interval(name, d["difference"], d["ci_low"], d["ci_high"], difference=True)
+        assert f'<td class="num">{cell}' in html_en
 
 
 @pytest.mark.parametrize(
@@ -156,20 +201,21 @@ def test_summary_sentences_carry_the_paired_differences(
         ),
         (
             (1.0, -3.0, 5.0, "zh"),
-            "与 b 相比，p 对签约至开工的时间没有明显影响（变化 +1.0 天，95% 置信区间 -3.0 至 5.0）。",
+            "与 b 相比，p 对签约至开工的时间没有明显影响"
+            "（变化 +1.0 天，95% 置信区间 -3.0 至 5.0）。",
         ),
     ],
 )
 def test_difference_sentence(args: tuple[float, float, float, str], expected: str) -> None:
     difference, low, high, lang = args
     assert (
-        report.difference_sentence("p", "b", "signing_to_start_days", difference, low, high, lang)
+        difference_sentence("p", "b", "signing_to_start_days", difference, low, high, lang)
         == expected
     )  # type: ignore[arg-type]
 
 
 def test_no_clear_difference_in_english() -> None:
-    text = report.difference_sentence("p", "b", "trips", 0.4, -0.2, 1.0, "en")
+    text = difference_sentence("p", "b", "trips", 0.4, -0.2, 1.0, "en")
     assert text.startswith("p makes no clear difference to trips per project")
 
 
@@ -185,7 +231,7 @@ def test_target_shares_count_projects_per_replication() -> None:
             "finished": [True, True, True, True, False],
         }
     )
-    shares = report.target_shares(projects).set_index("replication")
+    shares = target_shares(projects).set_index("replication")
     assert shares.loc[0, "taizhou_prestart_30d"] == pytest.approx(1 / 3)
     assert shares.loc[0, "zhejiang_prestart_100d"] == pytest.approx(2 / 3)
     assert shares.loc[0, "zhejiang_90d"] == pytest.approx(1 / 3)  # 25, 100, 130 days
@@ -203,7 +249,7 @@ def test_assumptions_flag_parameters_without_a_source() -> None:
             "departments.发改局.source": "[N] news",
         }
     )
-    rows = {r["where"]: r for r in report.assumption_rows(scenario)}
+    rows = {r["where"]: r for r in assumption_rows(scenario)}
     assert rows["items.filing"]["assumed"] is False
     assert any("effort_wd = uniform" in p for p in rows["items.filing"]["parameters"])
     assert rows["items.listing.effort_wd"]["source"] == "[E] own note"
@@ -226,13 +272,13 @@ def test_report_lists_sources_and_flags(html_zh: str) -> None:
 def test_stored_scenario_lists_sources_and_its_absence_is_said(
     results_dir: Path, tmp_path: Path
 ) -> None:
-    with_scenario = report.render_html(report.load_results(results_dir), "en")
+    with_scenario = report.render_html(load_results(results_dir), "en")
     assert "is not stored in this results folder" not in with_scenario
     copy = tmp_path / "results"
     shutil.copytree(results_dir, copy)
     for stored in copy.rglob("scenario.json"):
         stored.unlink()
-    without = report.render_html(report.load_results(copy), "en")
+    without = report.render_html(load_results(copy), "en")
     assert "scenario.json" in without
 
 
@@ -242,13 +288,13 @@ def test_scenario_json_is_read_when_present(
     folder = tmp_path / "copy"
     shutil.copytree(results_dir, folder)
     (folder / "parallel" / "scenario.json").unlink()  # store.py writes one per scenario
-    data = report.load_results(folder)
+    data = load_results(folder)
     assert data.scenarios[0].scenario == comparison.results[0].scenario
     assert data.scenarios[1].scenario is None
 
 
 def test_baseline_order_comes_from_the_comparison(results_dir: Path) -> None:
-    data = report.load_results(results_dir)
+    data = load_results(results_dir)
     # Folders sort as "parallel" < "serial", but the comparison's baseline is serial.
     assert [p.label for p in data.scenarios] == ["基准 <i>serial</i>", "并联 parallel"]
 
@@ -264,9 +310,14 @@ def test_sweep_and_attribution_sections_only_when_their_files_exist(
     for variant, staff in enumerate([1, 2, 3]):
         for replication in range(3):
             rows.append(
-                {"variant_id": variant, "departments.发改局.staff": staff, "replication": replication,
-                 "signing_to_start_days": 100.0 / staff + replication, "trips": 5.0}
-            )  # fmt: skip
+                {
+                    "variant_id": variant,
+                    "departments.发改局.staff": staff,
+                    "replication": replication,
+                    "signing_to_start_days": 100.0 / staff + replication,
+                    "trips": 5.0,
+                }
+            )
     pd.DataFrame(rows).to_csv(folder / "sweep.csv", index=False)
     pd.DataFrame(
         {"factor": ["one_window", "agents"], "output": "signing_to_start_days",
@@ -277,7 +328,7 @@ def test_sweep_and_attribution_sections_only_when_their_files_exist(
         {"output": ["signing_to_start_days"], "baseline": [300.0], "reformed": [275.0],
          "difference": [-25.0], "ci_low": [-30.0], "ci_high": [-20.0]}
     ).to_csv(folder / "attribution_total.csv", index=False)  # fmt: skip
-    html = report.render_html(report.load_results(folder), "en")
+    html = report.render_html(load_results(folder), "en")
     assert "Staffing curves" in html and "departments.发改局.staff" in html
     assert "Days saved per mechanism" in html
     assert len(re.findall(r'src="data:image/png', html)) > len(
@@ -298,7 +349,7 @@ def attribution_dir(tmp_path: Path) -> Path:
 
 
 def test_attribution_folder_alone_makes_a_report(attribution_dir: Path) -> None:
-    html = report.render_html(report.load_results(attribution_dir), "zh")
+    html = report.render_html(load_results(attribution_dir), "zh")
     assert "各项机制节省的天数" in html
 
 
@@ -318,8 +369,10 @@ def test_write_report_refuses_to_overwrite_and_takes_paths_as_given(
 
 
 def test_empty_folder_is_a_report_error(tmp_path: Path) -> None:
+    with pytest.raises(ResultsFolderError, match="no results"):
+        load_results(tmp_path)
     with pytest.raises(report.ReportError, match="no results"):
-        report.load_results(tmp_path)
+        report.write_report(tmp_path)
 
 
 def test_cli_report(
@@ -344,8 +397,9 @@ def test_cli_compare_report_writes_into_the_out_folder(
     data["name"] = "parallel"
     (tmp_path / "b.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
-    status = main(["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-n", "2",
-                   "--workers", "1", "--out", str(out), "--report", "--report-lang", "en"])  # fmt: skip
+    files = [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    options = ["-n", "2", "--workers", "1", "--out", str(out), "--report", "--report-lang", "en"]
+    status = main(["compare", *files, *options])
     assert status == 0
     assert f"Report written to {out / 'report-en.html'}" in capsys.readouterr().out
     html = (out / "report-en.html").read_text(encoding="utf-8")
@@ -374,18 +428,16 @@ def _screenshot(html: str, folder: Path, name: str, size: str = "900,200") -> by
     page.write_text(html, encoding="utf-8")
     png = folder / f"{name}.png"
     command = report.chromium_command(str(CHROMIUM), folder / f"profile-{name}")
-    subprocess.run(
-        [*command, f"--screenshot={png}", f"--window-size={size}", "--hide-scrollbars", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    shot = [f"--screenshot={png}", f"--window-size={size}", "--hide-scrollbars", page.as_uri()]
+    subprocess.run([*command, *shot], check=True, capture_output=True, timeout=120)
     return png.read_bytes()
 
 
 def _page(text: str, with_font: bool) -> str:
-    face = report.font_face(text) if with_font else ""
+    face = fonts.font_face(text) if with_font else ""
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{face} body {{ margin: 0; }}"
-        f"p {{ font: 40px '{report.PAGE_FONT}', 'DejaVu Sans Mono', monospace; }}</style></head>"
+        f"p {{ font: 40px '{fonts.PAGE_FONT}', 'DejaVu Sans Mono', monospace; }}</style></head>"
         f"<body><p>{text}</p></body></html>"
     )
 
