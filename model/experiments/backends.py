@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
@@ -348,17 +348,3 @@ class Execution:
 
 def _is_broken(future: cf.Future[Any]) -> bool:
     return future.done() and isinstance(future.exception(), BrokenProcessPool)
-
-
-def run_tasks(
-    tasks: Iterable[Task],
-    workers: int | None = 1,
-    scheduler: str | None = None,
-) -> dict[Hashable, Any]:
-    """Run tasks on a fresh backend and return ``{key: value}`` (a convenience)."""
-    tasks = list(tasks)
-    results: dict[Hashable, Any] = {}
-    with Execution(workers, scheduler) as execution:
-        execution.plan(len(tasks))
-        execution.map(tasks, results.__setitem__)
-    return results

@@ -15,7 +15,6 @@ at a time by :mod:`model.outputs.folders`), so memory does not grow with replica
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
 import math
 import os
@@ -38,7 +37,7 @@ from model.analysis.metrics import (
     summary_row,
 )
 from model.analysis.outputs import KEY_OUTPUTS
-from model.experiments.backends import Execution, Progress, Task, local_pool
+from model.experiments.backends import Execution, Progress, Task
 from model.experiments.checkpoints import CheckpointStore, replication_key
 from model.scenario.schema import Scenario
 from model.simulation.replication import build_calendar, run_replication
@@ -49,7 +48,6 @@ __all__ = [
     "Results",
     "collect",
     "compare",
-    "make_executor",
     "provenance",
     "replicate",
     "run",
@@ -203,14 +201,6 @@ def provenance(scenario: Scenario, seed: int, replications: int) -> dict[str, ob
     }
 
 
-def make_executor(workers: int | None) -> cf.Executor | None:
-    """A process pool of ``workers`` (all cores when None), or None to run inline."""
-    import os
-
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    return local_pool(workers) if workers > 1 else None
-
-
 def checkpoint_detail(keep_tables: bool, keep_events: bool) -> str:
     """What a replication's result holds: ``summary``, ``tables`` or ``events``."""
     if keep_events:
@@ -254,6 +244,7 @@ class Replications:
         self.keep_tables = keep_tables
         self.keep_events = keep_events
         self.checkpoints = checkpoints
+        self.checkpoint_tables = checkpoint_tables
         computed_tables = (
             keep_tables or keep_events or (checkpoints is not None and checkpoint_tables)
         )
@@ -261,6 +252,18 @@ class Replications:
         self._computed_tables = computed_tables
         self.hashes = [s.content_hash() for s in self.scenarios]
         self.parts: list[dict[int, ReplicationTables]] = [{} for _ in self.scenarios]
+
+    def with_scenarios(self, scenarios: Sequence[Scenario]) -> Replications:
+        """An empty batch of other scenarios on the same backend, seed and settings."""
+        return Replications(
+            self.execution,
+            scenarios,
+            self.seed,
+            keep_tables=self.keep_tables,
+            keep_events=self.keep_events,
+            checkpoints=self.checkpoints,
+            checkpoint_tables=self.checkpoint_tables,
+        )
 
     def _key(self, variant: int, replication: int) -> str:
         return replication_key(self.hashes[variant], self.seed, replication, self.detail)
@@ -340,6 +343,7 @@ def run_many(
     keep_tables: bool = True,
     scheduler: str | None = None,
     checkpoint_dir: str | Path | None = None,
+    checkpoint_tables: bool = True,
 ) -> list[Results]:
     """Every scenario × every replication, on common random numbers.
 
@@ -354,28 +358,58 @@ def run_many(
         scheduler: Dask scheduler address; replaces the local pool.
         checkpoint_dir: Save each replication there as it finishes, and reuse
             the ones already saved.
+        checkpoint_tables: Checkpoint full tables even when not kept in memory
+            (so a results folder can stream them out later).
 
     """
-    with _batch(
-        scenarios, seed, workers, scheduler, progress, checkpoint_dir, keep_tables, keep_events
+    with open_batch(
+        scenarios,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        checkpoint_dir=checkpoint_dir,
+        keep_tables=keep_tables,
+        keep_events=keep_events,
+        checkpoint_tables=checkpoint_tables,
     ) as batch:
         batch.extend(replications)
         return batch.results()
 
 
 @contextmanager
-def _batch(
+def open_batch(
     scenarios: Sequence[Scenario],
     seed: int,
-    workers: int | None,
-    scheduler: str | None,
-    progress: Progress | None,
-    checkpoint_dir: str | Path | None,
+    *,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    checkpoint_dir: str | Path | None = None,
     keep_tables: bool = False,
     keep_events: bool = False,
     checkpoint_tables: bool = True,
 ) -> Iterator[Replications]:
-    """An open backend and an empty batch of replications, checkpointed if asked."""
+    """An open backend and an empty batch of replications, checkpointed if asked.
+
+    Every experiment (run, compare, sweep, staffing plan, sensitivity,
+    attribution) simulates through this one function: open the batch, then
+    :meth:`Replications.extend` it, as often as the experiment's stopping rule
+    needs, on one backend.
+
+    Args:
+        scenarios: The scenarios (common random numbers across them).
+        seed: Root seed.
+        workers: Local processes (None: all cores; 1: inline).
+        scheduler: Dask scheduler address; replaces the local pool.
+        progress: ``progress(done, total)`` after each replication.
+        checkpoint_dir: Save each replication there as it finishes, and reuse
+            the ones already saved.
+        keep_tables: Keep project and item tables in memory.
+        keep_events: Compute (and keep) the event logs too.
+        checkpoint_tables: Checkpoint full tables even when not kept in memory.
+
+    """
     checkpoints = _store(checkpoint_dir)
     where = str(checkpoints.path) if checkpoints is not None else None
     with Execution(workers, scheduler, progress, checkpoint_dir=where) as execution:
@@ -405,8 +439,14 @@ def run_summaries(
     For experiments that need only the key outputs (attribution, screening):
     no per-project tables are kept or sent back from workers.
     """
-    with _batch(
-        scenarios, seed, workers, scheduler, progress, checkpoint_dir, checkpoint_tables=False
+    with open_batch(
+        scenarios,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_tables=False,
     ) as batch:
         batch.extend(replications)
         return batch.summaries()
@@ -576,8 +616,15 @@ def compare(
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     replications, seed = scenarios[0].run.resolve(replications, seed)
-    with _batch(
-        scenarios, seed, workers, scheduler, progress, checkpoint_dir, keep_tables, keep_events
+    with open_batch(
+        scenarios,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        checkpoint_dir=checkpoint_dir,
+        keep_tables=keep_tables,
+        keep_events=keep_events,
     ) as batch:
         if precision is None:
             batch.extend(replications)

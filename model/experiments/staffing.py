@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.queueing import mmc_mean_wait
-from model.experiments.backends import Execution, Progress
-from model.experiments.batch import Replications
+from model.experiments.backends import Progress
+from model.experiments.batch import Replications, open_batch
 from model.scenario.overrides import apply_overrides
 from model.scenario.schema import Scenario
 from model.simulation.draws import MAX_ROUNDS
@@ -390,14 +390,14 @@ class _Evaluator:
 
     def __init__(
         self,
-        execution: Execution,
+        batch: Replications,
         base: Scenario,
         pools: pd.DataFrame,
         target: Target,
         replications: int,
         seed: int,
     ) -> None:
-        self.execution = execution
+        self.batch = batch
         self.base = base
         self.pools = pools
         self.target = target
@@ -410,7 +410,7 @@ class _Evaluator:
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
         if todo:
             scenarios = [with_staff(self.base, self.pools, dict(k)) for k in todo]
-            batch = Replications(self.execution, scenarios, self.seed, keep_tables=True)
+            batch = self.batch.with_scenarios(scenarios)
             batch.extend(self.replications)
             for key, result in zip(todo, batch.results(), strict=True):
                 self.cache[key] = (self.target.evaluate(result.projects), result.resources)
@@ -511,8 +511,10 @@ def plan_staff(
             }
         )
 
-    with Execution(workers, scheduler, progress) as execution:
-        evaluate = _Evaluator(execution, scenario, pools, goal, replications, seed)
+    with open_batch(
+        [], seed, workers=workers, scheduler=scheduler, progress=progress, keep_tables=True
+    ) as batch:
+        evaluate = _Evaluator(batch, scenario, pools, goal, replications, seed)
         (current,) = evaluate([state])
         log("screen (Erlang C)", "", current)
         added = 0

@@ -21,9 +21,8 @@ import pandas as pd
 
 from model.analysis.aggregate import kpi_table
 from model.analysis.outputs import KEY_OUTPUTS
-from model.experiments.backends import Execution, Progress
-from model.experiments.batch import Replications
-from model.experiments.checkpoints import CheckpointStore
+from model.experiments.backends import Progress
+from model.experiments.batch import run_many
 from model.scenario.overrides import apply_overrides, grid, label
 from model.scenario.schema import Scenario
 
@@ -122,15 +121,18 @@ def sweep(
         raise ValueError("a sweep needs at least one axis (PATH=VALUES)")
     variants, scenarios = build_variants(base, axes)
     replications, seed = base.run.resolve(replications, seed)
-    checkpoints = None
-    if checkpoint_dir is not None:
-        checkpoints = CheckpointStore(checkpoint_dir)
-        checkpoints.open()
-    where = str(checkpoints.path) if checkpoints else None
-    with Execution(workers, scheduler, progress, checkpoint_dir=where) as execution:
-        batch = Replications(execution, scenarios, seed, keep_tables=False, checkpoints=checkpoints)
-        batch.extend(replications)
-        results = batch.results(replications)
+    results = run_many(
+        scenarios,
+        replications,
+        seed,
+        workers,
+        keep_events=False,
+        progress=progress,
+        keep_tables=False,
+        scheduler=scheduler,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_tables=False,
+    )
     rows, pools = [], []
     for variant, result in zip(variants.itertuples(index=False), results, strict=True):
         overrides = {p: variants.loc[variant.variant_id, p] for p in axes}

@@ -7,26 +7,14 @@ process-mining convention (case, activity, timestamp, resource, lifecycle).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pandas as pd
 
-
-class Event(NamedTuple):
-    """One fact. ``time`` is in calendar days since the scenario's start date."""
-
-    time: float
-    project_id: int
-    item: str
-    """Approval item; the stage label for stage events; the project type for ``signed``."""
-    activity: str
-    lifecycle: str
-    """``schedule`` (queued), ``start``, ``complete``."""
-    resource: str
-    """Department or other resource involved, or ``""``."""
-
-
-COLUMNS: tuple[str, ...] = Event._fields
+#: Columns of the log, one tuple per fact: ``time`` (calendar days since the
+#: scenario's start date), ``project_id``, ``item`` (the approval item; the stage
+#: label for stage events; the project type for ``signed``), ``activity``,
+#: ``lifecycle`` (``schedule`` = queued, ``start``, ``complete``) and ``resource``
+#: (the department or other pool involved, or ``""``).
+COLUMNS: tuple[str, ...] = ("time", "project_id", "item", "activity", "lifecycle", "resource")
 
 # Activities, so that metrics and processes share one vocabulary.
 MILESTONES: tuple[str, ...] = (
