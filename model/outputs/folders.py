@@ -196,7 +196,7 @@ def write_results(
         if source is not None and name in STREAMED and "checkpoint_detail" in results.provenance:
             if name == "events" and results.provenance["checkpoint_detail"] != "events":
                 continue
-            pieces = (
+            pieces: Iterator[pd.DataFrame] = (
                 _with_replication(getattr(part, name), part.replication)
                 for part in _parts(results, source)
             )

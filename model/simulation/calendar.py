@@ -26,7 +26,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from itertools import accumulate
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 import numpy as np
 import numpy.typing as npt
 

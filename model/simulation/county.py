@@ -70,7 +70,7 @@ class Case:
     draws: ProjectDraws
     opinions: dict[str, simpy.Event] = field(default_factory=dict)
     """Simulated opinions (模拟审批) by item, triggered when ready."""
-    agent: simpy.Event | None = None
+    agent: simpy.resources.resource.Request | None = None
     """The agent slot held, if any."""
     rectifications: list[simpy.Process] = field(default_factory=list)
     """Open rectifications of breached commitments; they block the next milestone."""
@@ -172,7 +172,7 @@ class County:
                 escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - env.now
                 yield request | env.timeout(max(escalation, 0.0))
                 if not request.triggered:
-                    request.cancel()  # type: ignore[no-untyped-call]
+                    request.cancel()
                     emit((env.now, project_id, item, ESCALATED, "complete", pool_name))
                     request = pool.request(priority=ESCALATED_PRIORITY)  # type: ignore[call-arg]
                     yield request
@@ -236,7 +236,7 @@ class County:
                     self.emit((env.now, pid, label, VISIT, "complete", "onsite_teams"))
                     teams.release(request)
                 else:
-                    request.cancel()  # type: ignore[no-untyped-call]
+                    request.cancel()
             if channel == "office":
                 for office in offices:
                     self.emit((env.now, pid, label, TRIP, "complete", office))
@@ -472,7 +472,7 @@ class County:
         else:
             yield request | env.timeout(patience)
             if not request.triggered:
-                request.cancel()  # type: ignore[no-untyped-call]
+                request.cancel()
                 self.emit((env.now, case.project_id, phase, AGENT, "withdraw", "agents"))
                 return
         self.emit((env.now, case.project_id, phase, AGENT, "start", "agents"))

@@ -20,7 +20,7 @@ from model.scenario.schema import StaffChange
 class _Resizable:
     """Mixin over a SimPy resource: ``resize`` sets the number of usage slots."""
 
-    _capacity: int
+    _capacity: float | int  # as simpy.resources.base.BaseResource declares it
 
     def resize(self, capacity: int) -> None:
         """Set the pool size; waiting requests are granted if slots are free."""

@@ -99,7 +99,7 @@ def run_replication(
     log = EventLog()
     county = County(env, scenario, calendar, log)
     if settings.debug:
-        county.emit = _CheckedEmit(log.emit, county)  # type: ignore[assignment]
+        county.emit = _CheckedEmit(log.emit, county)
     projects = [
         draw_project(scenario, streams, index, kind, day)
         for index, (day, kind) in enumerate(signings(scenario, streams))
