@@ -6,7 +6,8 @@ dependency, so it arrives with ``pip install``). For figures, :func:`cjk_rc`
 returns the rcParams that use it (for ``plt.rc_context``) and
 :func:`use_cjk_font` applies them globally for a notebook session. For HTML
 pages, :func:`font_face` embeds a subset of the same font as a CSS
-``@font-face`` named :data:`PAGE_FONT`.
+``@font-face`` named :data:`PAGE_FONT`. Matplotlib is imported only by the
+functions for figures, fontTools only by :func:`font_face`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import matplotlib as mpl
-from matplotlib import font_manager
 
 #: Font files searched for in the ``mplfonts`` package, best first. Noto Sans
 #: CJK SC is under the SIL Open Font License, so it may be embedded in reports.
@@ -71,6 +69,8 @@ def cjk_family() -> str | None:
     Falls back to a Chinese font installed on the system; None if there is none.
     Registering is idempotent and changes no rcParams.
     """
+    from matplotlib import font_manager  # noqa: PLC0415 - pages need no matplotlib
+
     path = cjk_font_path()
     if path is not None:
         font_manager.fontManager.addfont(str(path))
@@ -101,6 +101,8 @@ def use_cjk_font() -> str | None:
 
     Meant for notebooks; library code uses :func:`cjk_rc` in a context instead.
     """
+    import matplotlib as mpl  # noqa: PLC0415 - pages need no matplotlib
+
     mpl.rcParams.update(cjk_rc())  # type: ignore[arg-type]  # keys are plain str
     return cjk_family()
 
