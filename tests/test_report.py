@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import base_scenario_dict, make_scenario
+
 
 import model
 from model.analysis.outputs import format_interval, format_number
@@ -29,6 +31,8 @@ from model.outputs.folders import (
 )
 from model.report import render as report
 from model.report.sections import assumption_rows, difference_table, level_table
+
+IN_CI = bool(os.environ.get("CI"))
 from model.report.sentences import difference_sentence
 
 HOSTILE = "<script>alert('x')</script>"
@@ -410,7 +414,7 @@ def test_pdf(results_dir: Path, tmp_path: Path) -> None:
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError):
-        if not shutil.which("chromium"):
+        if not shutil.which("chromium") and not IN_CI:
             pytest.skip("neither WeasyPrint (with Pango) nor Chromium is available")
     path = report.write_report(results_dir, tmp_path / "r.pdf", "zh", "pdf")
     assert path.read_bytes()[:5] == b"%PDF-"
@@ -420,7 +424,10 @@ def test_pdf(results_dir: Path, tmp_path: Path) -> None:
 # -- looked at as a page: headless Chromium ------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+# .ci/run installs Debian's chromium, so in CI a missing browser is a failure, not a skip.
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not IN_CI, reason="headless Chromium is not installed"
+)
 
 
 def _screenshot(html: str, folder: Path, name: str, size: str = "900,200") -> bytes:
