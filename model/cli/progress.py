@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from model.experiments.backends import Progress
+if TYPE_CHECKING:
+    from model.experiments.backends import Progress
 
 
 @contextmanager
