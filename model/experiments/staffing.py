@@ -54,6 +54,9 @@ from model.simulation.draws import MAX_ROUNDS
 from model.simulation.replication import build_calendar
 from model.simulation.rules import effective_rules
 
+#: Pool kinds the Erlang-C screen covers (government people; the mechanisms' pools are not).
+SCREENED = ("department", "signoff")
+
 #: Path of the size of each non-department pool kind (see ``Scenario.pools``).
 POOL_PATHS: dict[str, str] = {
     "window": "mechanisms.one_window.clerks",
@@ -95,25 +98,30 @@ def _expected_resubmissions(first: float, later: float) -> float:
 
 
 def offered_loads(scenario: Scenario) -> pd.DataFrame:
-    """Per department: arrivals, mean effort and offered load (reviewers kept busy).
+    """Per government pool: arrivals, mean touch time and offered load (people kept busy).
 
-    Columns: ``department``, ``applications_per_wd``, ``mean_effort_wd``,
-    ``offered_load`` and the current ``staff``.
+    One row per department's case officers and per sign-off level, with the
+    department's other applications (``background``) included. Columns: ``pool``,
+    ``kind`` (``department`` or ``signoff``), ``department``,
+    ``applications_per_wd``, ``mean_effort_wd`` (touch time per visit, in working
+    days of ``government.hours_per_day``), ``offered_load`` and the current ``staff``.
     """
     rate, shares = projects_per_working_day(scenario)
     rules = effective_rules(scenario)  # the same factors the simulation uses
     effort_factor, deficiency_factor = rules.effort_factor, rules.deficiency_factor
+    hours_per_day = scenario.government.hours_per_day
     simulated = scenario.simulated_approval
     options = scenario.simulated_approval_options
     work = {name: 0.0 for name in scenario.departments}
     visits = {name: 0.0 for name in scenario.departments}
+    decisions = {name: 0.0 for name in scenario.departments}
     for type_name, ptype in scenario.project_types.items():
         share = shares.get(type_name, 0.0)
         for item_name in ptype.items:
             if item_name in rules.removed_items:
                 continue
             item = scenario.items[item_name]
-            effort = item.effort_wd.mean * effort_factor
+            effort = item.mean_touch_hours(hours_per_day) / hours_per_day * effort_factor
             rounds = _expected_resubmissions(
                 min(1.0, item.deficiency_probability * deficiency_factor),
                 min(1.0, item.second_round_deficiency),
@@ -126,18 +134,49 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
                 count += 1 + options.change_probability
             work[item.department] += share * load
             visits[item.department] += share * count
+            decisions[item.department] += share
+    # Other applications arrive per calendar year; the pools work on working days.
+    working_days_per_year = _working_days_per_year(scenario)
     rows = []
     for name, department in scenario.departments.items():
+        background = department.background
+        other = background.rate_per_year / working_days_per_year if background else 0.0
+        other_wd = background.hours.mean / hours_per_day if background else 0.0
+        officer_work = rate * work[name] + other * other_wd
+        officer_visits = rate * visits[name] + other
         rows.append(
             {
+                "pool": name,
+                "kind": "department",
                 "department": name,
-                "applications_per_wd": rate * visits[name],
-                "mean_effort_wd": work[name] / visits[name] if visits[name] else 0.0,
-                "offered_load": rate * work[name],
+                "applications_per_wd": officer_visits,
+                "mean_effort_wd": officer_work / officer_visits if officer_visits else 0.0,
+                "offered_load": officer_work,
                 "staff": department.staff,
             }
         )
+        for level in department.signoff:
+            files = rate * decisions[name] + other
+            touch = level.hours.mean / hours_per_day
+            rows.append(
+                {
+                    "pool": f"{name}/{level.name}",
+                    "kind": "signoff",
+                    "department": name,
+                    "applications_per_wd": files,
+                    "mean_effort_wd": touch,
+                    "offered_load": files * touch,
+                    "staff": level.staff,
+                }
+            )
     return pd.DataFrame(rows)
+
+
+def _working_days_per_year(scenario: Scenario) -> float:
+    """Working days in an average year of the run's horizon."""
+    calendar = build_calendar(scenario)
+    horizon = scenario.run.horizon_days
+    return calendar.working_days_between(0.0, horizon) * 365.0 / horizon
 
 
 def overloaded_departments(scenario: Scenario) -> list[str]:
@@ -150,10 +189,15 @@ def overloaded_departments(scenario: Scenario) -> list[str]:
     messages = []
     for row in offered_loads(scenario).itertuples(index=False):
         department = scenario.departments[row.department]
-        staff = max([department.staff, *(c.staff for c in department.staff_changes)])
+        if row.kind == "department":
+            sizes = [department.staff, *(c.staff for c in department.staff_changes)]
+        else:
+            level = next(x for x in department.signoff if f"{row.department}/{x.name}" == row.pool)
+            sizes = [level.staff, *(c.staff for c in level.staff_changes)]
+        staff = max(sizes)
         if row.offered_load > 0 and row.offered_load >= staff:
             messages.append(
-                f"unstable: {row.department} is offered {row.offered_load:.1f} reviewers' worth "
+                f"unstable: {row.pool} is offered {row.offered_load:.1f} people's worth "
                 f"of work but has {staff}; its queue will grow without bound "
                 f"(add staff, e.g. with plan-staff, or lower arrivals.rate_per_year)"
             )
@@ -172,7 +216,9 @@ def screen(scenario: Scenario, wait_fraction: float = 0.25) -> pd.DataFrame:
     stable, chosen, waits = [], [], []
     for row in table.itertuples(index=False):
         a, service = row.offered_load, row.mean_effort_wd
-        owns_items = any(i.department == row.department for i in scenario.items.values())
+        owns_items = row.kind == "signoff" or any(
+            i.department == row.department for i in scenario.items.values()
+        )
         c_min = max(math.floor(a) + 1 if a > 0 else 0, 1 if owns_items else 0)
         c = max(c_min, 1) if a > 0 else c_min
         while a > 0 and mmc_mean_wait(c, a, service) > wait_fraction * service:
@@ -307,11 +353,21 @@ def staff_pools(scenario: Scenario) -> pd.DataFrame:
         }
         for name, d in scenario.departments.items()
     ]
+    rows += [
+        {
+            "pool": f"{name}/{level.name}",
+            "kind": "signoff",
+            "path": f"departments.{name}.signoff.{k}.staff",
+            "current": level.staff,
+        }
+        for name, d in scenario.departments.items()
+        for k, level in enumerate(d.signoff)
+    ]
     pools = scenario.pools() if hasattr(scenario, "pools") else []
     dump = scenario.model_dump(mode="python")
     for pool in pools:
         path = POOL_PATHS.get(pool.kind)
-        if pool.kind == "department" or path is None:
+        if pool.kind in ("department", "signoff") or path is None:
             continue
         node: Any = dump
         for key in path.split("."):
@@ -329,6 +385,11 @@ def with_staff(base: Scenario, pools: pd.DataFrame, staffing: Mapping[str, int])
     for pool, size in staffing.items():
         if kinds[pool] == "department":
             departments[pool]["staff"] = int(size)
+        elif kinds[pool] == "signoff":
+            department, level = pool.rsplit("/", 1)
+            for spec in departments[department]["signoff"]:
+                if spec["name"] == level:
+                    spec["staff"] = int(size)
         else:
             overrides[paths[pool]] = int(size)
     # Departments are replaced as a whole: a department name may contain a dot.
@@ -484,14 +545,14 @@ def plan_staff(
     replications, seed = scenario.run.resolve(replications, seed)
     pools = staff_pools(scenario)
     cost = resolve_costs(pools, costs)
-    screened = screen(scenario, wait_fraction).set_index("department")
+    screened = screen(scenario, wait_fraction).set_index("pool")
     minimum = {
-        row.pool: int(screened.loc[row.pool, "stable_min"]) if row.kind == "department" else 0
+        row.pool: int(screened.loc[row.pool, "stable_min"]) if row.kind in SCREENED else 0
         for row in pools.itertuples(index=False)
     }
     state = {
         row.pool: int(screened.loc[row.pool, "screen"])
-        if row.kind == "department"
+        if row.kind in SCREENED
         else int(row.current)
         for row in pools.itertuples(index=False)
     }
@@ -569,12 +630,12 @@ def plan_staff(
     bottleneck = str(order["pool"].iloc[0]) if len(order) else ""
     table = pools.copy()
     table["offered_load"] = [
-        float(screened.loc[p, "offered_load"]) if k == "department" else float("nan")
+        float(screened.loc[p, "offered_load"]) if k in SCREENED else float("nan")
         for p, k in zip(pools["pool"], pools["kind"], strict=True)
     ]
     table["stable_min"] = [minimum[p] for p in pools["pool"]]
     table["screen"] = [
-        int(screened.loc[p, "screen"]) if k == "department" else int(c)
+        int(screened.loc[p, "screen"]) if k in SCREENED else int(c)
         for p, k, c in zip(pools["pool"], pools["kind"], pools["current"], strict=True)
     ]
     table["planned"] = [state[p] for p in pools["pool"]]

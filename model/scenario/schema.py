@@ -46,17 +46,78 @@ class StaffChange(_Frozen):
     """Where the plan comes from."""
 
 
-class Department(_Frozen):
-    """A government department: a pool of reviewers on the working-day calendar."""
+class SignoffLevel(_Frozen):
+    """One level of a department's sign-off chain after the case officer (审核, 签发, ...)."""
 
-    staff: Annotated[int, Field(ge=0)]
-    """Reviewers, each working on one item at a time."""
+    name: str
+    """Short key of the level, e.g. ``chief`` or ``leader``; the pool is ``<department>/<name>``."""
+    label_zh: str | None = None
+    """Chinese name of the level, e.g. 审核 (section chief) or 签发 (signing leader)."""
+    staff: Annotated[int, Field(ge=1)] = 1
+    """People at this level who sign files."""
     staff_changes: tuple[StaffChange, ...] = ()
-    """Later changes of ``staff``; a reviewer already at work finishes the item."""
-    queue: Literal["fifo", "edf"] = "fifo"
-    """Queue discipline: first come first served, or earliest deadline first."""
+    """Later changes of ``staff``."""
+    hours: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
+    """Touch hours one file takes at this level (one person, while working on it)."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
+class MeetingCalendar(_Frozen):
+    """When a department's deciding meeting sits (规委会, 集中会审): weekly or monthly."""
+
+    every: Literal["week", "month"]
+    """How often the meeting sits."""
+    weekday: Annotated[int, Field(ge=1, le=7)] = 3
+    """Day of the week of a weekly sitting (1 = Monday); moved to the next working day."""
+    day: Annotated[int, Field(ge=1, le=28)] = 15
+    """Day of the month of a monthly sitting; moved to the next working day."""
+    source: str | None = None
+    """Where the calendar comes from."""
+
+
+class BackgroundLoad(_Frozen):
+    """The department's other applications, handled by the same people (competing workload)."""
+
+    rate_per_year: NonNegative
+    """Other applications per year (Poisson), beyond the simulated investment projects."""
+    hours: Distribution
+    """Case officer's touch hours per application; the sign-off levels add their own."""
     source: str | None = None
     """Where the figure comes from."""
+
+
+class Department(_Frozen):
+    """A government department: case officers, a sign-off chain, meetings and other work."""
+
+    staff: Annotated[int, Field(ge=0)]
+    """Case officers (承办人). Each works on one file at a time, for its touch hours only, and
+    holds many files in progress: between touches a file waits in a queue."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``staff``; an officer already at work finishes the touch."""
+    queue: Literal["fifo", "edf"] = "fifo"
+    """Queue discipline: first come first served, or earliest deadline first."""
+    signoff: Annotated[tuple[SignoffLevel, ...], Field(max_length=4)] = ()
+    """Levels a decision passes after the case officer, in order (e.g. 审核 then 签发)."""
+    meetings: MeetingCalendar | None = None
+    """When items decided at a meeting (``Item.at_meeting``) are decided."""
+    background: BackgroundLoad | None = None
+    """Other applications competing for the same people."""
+    source: str | None = None
+    """Where the figure comes from."""
+
+
+class Government(_Frozen):
+    """How government work is done: the working day and the pace of files in the in-tray."""
+
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 8.0
+    """Working hours in a working day; touch hours are converted with it."""
+    pace: Distribution = ZERO
+    """Share of the item's limit in force (statutory or committed) that an accepted file waits
+    in the in-tray before its case officer queues for it; 0 = taken up at once. Offices work to
+    the limit they are held to, so a shorter committed limit shortens this wait."""
+    source: str | None = None
+    """Where the figures come from."""
 
 
 class Item(_Frozen):
@@ -66,8 +127,14 @@ class Item(_Frozen):
     """Owning department, a key of ``departments``."""
     stage: Stage
     """Lifecycle stage: ``land``, 1-4 (the national stages) or ``licence``."""
-    effort_wd: Distribution
-    """Reviewer working days one review holds a reviewer for."""
+    work_hours: Distribution | None = None
+    """Case officer's touch hours for one review (one person, while working on the file)."""
+    effort_wd: Distribution | None = None
+    """Shorthand for ``work_hours`` in working days of touch time (× ``government.hours_per_day``
+    hours). Give one of the two."""
+    at_meeting: bool = False
+    """Decided at the department's meeting (``departments.<d>.meetings``): after the case
+    officer and before the last sign-off level, the file waits for the next sitting."""
     elapsed_days: Distribution = ZERO
     """Calendar days of expert review or public notice after the review; holds no reviewer."""
     statutory_limit_wd: NonNegative | None = None
@@ -89,7 +156,8 @@ class Item(_Frozen):
     rework_effort_fraction: Probability = 0.5
     """Share of the review effort a resubmission needs."""
     conversion_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
-    """Reviewer working days to turn a simulated opinion into a formal approval."""
+    """Case officer's working days of touch time to turn a simulated opinion into a formal
+    approval."""
     simulatable: bool = False
     """May be reviewed before land is obtained under simulated approval (模拟审批)."""
     tolerable: bool = False
@@ -100,6 +168,31 @@ class Item(_Frozen):
     """On the published list for approval on commitment (承诺制)."""
     source: str | None = None
     """Where the figures come from."""
+
+    @model_validator(mode="after")
+    def _one_work_measure(self) -> Item:
+        if (self.work_hours is None) == (self.effort_wd is None):
+            _raise(
+                "work_hours",
+                "give the case officer's touch time as work_hours (hours) or effort_wd "
+                "(working days), exactly one of them",
+                None,
+            )
+        return self
+
+    def touch_hours(self, u: float, hours_per_day: float) -> float:
+        """The case officer's touch hours per review at quantile ``u``."""
+        if self.work_hours is not None:
+            return self.work_hours.quantile(u)
+        assert self.effort_wd is not None  # the validator asks for one of the two
+        return self.effort_wd.quantile(u) * hours_per_day
+
+    def mean_touch_hours(self, hours_per_day: float) -> float:
+        """The mean of :meth:`touch_hours`."""
+        if self.work_hours is not None:
+            return self.work_hours.mean
+        assert self.effort_wd is not None
+        return self.effort_wd.mean * hours_per_day
 
     @property
     def second_round_deficiency(self) -> float:
@@ -506,6 +599,8 @@ class Scenario(_Frozen):
     """Working days one application's intake holds a clerk (or a department reviewer)."""
     enterprise: Enterprise = Enterprise()
     """Enterprise-side frictions."""
+    government: Government = Government()
+    """How government work is done (working hours, pace)."""
     mechanisms: Mechanisms = Mechanisms()
     """The eighteen "three sixes" mechanisms, all off by default."""
     departments: dict[str, Department]
@@ -543,6 +638,11 @@ class Scenario(_Frozen):
         pools = [
             Pool(name, "department", d.staff, d.staff_changes)
             for name, d in self.departments.items()
+        ]
+        pools += [
+            Pool(f"{name}/{level.name}", "signoff", level.staff, level.staff_changes)
+            for name, d in self.departments.items()
+            for level in d.signoff
         ]
         m = self.mechanisms
         if m.one_window.enabled:

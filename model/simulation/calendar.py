@@ -248,6 +248,31 @@ class WorkCalendar:
             self._extend_to(day + 1)
         return self._work[day]
 
+    def next_sitting(self, t: float, every: str, weekday: int = 3, day: int = 15) -> float:
+        """The start of the first meeting day after time ``t``.
+
+        A weekly meeting sits on ``weekday`` (1 = Monday), a monthly one on ``day``
+        of the month; a sitting that falls on a non-working day moves to the next
+        working day. Files ready at ``t`` wait for a sitting strictly after ``t``.
+        """
+        date = self.date_of(max(t, 0.0))
+        while True:
+            if every == "week":
+                candidate = date + dt.timedelta(days=(weekday - date.isoweekday()) % 7)
+                following = candidate + dt.timedelta(days=7)
+            else:
+                candidate = date.replace(day=day)
+                month = candidate.month % 12 + 1
+                year = candidate.year + (candidate.month == 12)
+                following = candidate.replace(year=year, month=month)
+            sitting = self.day_of(candidate)
+            if sitting >= -self._k:  # a sitting before the calendar's history is past anyway
+                while not self.is_working_day(sitting):
+                    sitting += 1
+                if sitting > t:
+                    return float(sitting)
+            date = following
+
     def working_days_in(self, first_day: int, last_day: int) -> int:
         """Count working days with index in ``[first_day, last_day)`` (0 if empty).
 

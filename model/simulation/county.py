@@ -17,10 +17,12 @@ chance they act on was drawn at signing (:mod:`model.simulation.draws`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import simpy
 
 from model.scenario.schema import PipelineProject, Scenario
@@ -29,6 +31,7 @@ from model.simulation.draws import MAX_ROUNDS, ProjectDraws
 from model.simulation.eventlog import (
     AGENT,
     AGENT_TRIP,
+    BACKGROUND,
     BREACH,
     CHECK,
     CONVERSION,
@@ -36,13 +39,16 @@ from model.simulation.eventlog import (
     DEEMED_CONSENT,
     ELAPSED,
     ESCALATED,
+    IN_TRAY,
     INTAKE,
+    MEETING,
     MISROUTE,
     OPINION,
     PREPARATION,
     REREVIEW,
     RETURNED,
     REVIEW,
+    SIGNOFF,
     STAGE,
     SUPPLEMENT,
     SUPPLEMENT_MISSED,
@@ -63,6 +69,29 @@ DEFAULT_LIMIT_WD = 20.0
 ESCALATED_PRIORITY = -1.0
 
 
+class ItemClock:
+    """Whether an item's file is in government hands; stopped while it is not.
+
+    The clock stops while the file is back with the enterprise for correction and
+    during expert review or public notice (the limit excludes both), and runs
+    otherwise. ``changed`` fires at each stop or restart.
+    """
+
+    __slots__ = ("changed", "env", "stopped")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.stopped = False
+        self.changed = env.event()
+
+    def set_stopped(self, stopped: bool) -> None:
+        """Stop or restart the clock (no-op when already so)."""
+        if stopped != self.stopped:
+            self.stopped = stopped
+            fired, self.changed = self.changed, self.env.event()
+            fired.succeed()
+
+
 @dataclass(slots=True)
 class Case:
     """A project's state while it runs (its draws never change)."""
@@ -78,6 +107,8 @@ class Case:
     """Items decided before the run started (a project already in progress)."""
     under_way: dict[str, float] = field(default_factory=dict)
     """Items submitted before the run started, by submission time (negative days)."""
+    clocks: dict[str, ItemClock] = field(default_factory=dict)
+    """Government clocks of items whose limit is watched (deemed consent)."""
 
     @property
     def project_id(self) -> int:
@@ -134,6 +165,12 @@ class County:
         self.gap_factor = rules.gap_factor
         self.stage_items = rules.stage_items
         self.simulatable = rules.simulatable
+        # The sign-off chain of each department after its case officers, by pool name.
+        self.signoff = {
+            name: [f"{name}/{level.name}" for level in d.signoff]
+            for name, d in scenario.departments.items()
+        }
+        self.meetings = {name: d.meetings for name, d in scenario.departments.items()}
         self.active = 0
         self.signings_done = False
         self.all_done = env.event()
@@ -276,6 +313,7 @@ class County:
             yield from self.hold(
                 pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit
             )
+            yield from self.sign_off(pid, item, draws.signoff_wd)
             env.process(self.verify(case, item, channel))
             return
         agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
@@ -284,6 +322,9 @@ class County:
         tolerant = m.conditional_acceptance.enabled and spec.tolerable
         since = case.under_way.get(item)
         submitted = env.now if since is None else since
+        clock = case.clocks.get(item)
+        if since is None:
+            yield from self.in_tray(pid, item, draws.pace, limit)
         round_index = 0
         while True:
             yield from self.hold(pid, item, REVIEW, department, effort, limit, since)
@@ -294,16 +335,68 @@ class County:
                 yield from self.supplement(case, item, channel, submitted)
                 break
             self.emit((env.now, pid, item, RETURNED, "complete", department))
+            if clock is not None:
+                clock.set_stopped(True)  # the correction is the enterprise's time
             yield env.timeout(draws.fix_days(round_index))
             self.resubmission_trip(case, item, channel)
+            if clock is not None:
+                clock.set_stopped(False)
             round_index += 1
             submitted = env.now
             effort = draws.effort_wd * self.effort_factor * spec.rework_effort_fraction
             probability = spec.second_round_deficiency * agent_factor
+        yield from self.sign_off(pid, item, draws.signoff_wd)
         if draws.elapsed_days > 0:
+            if clock is not None:
+                clock.set_stopped(True)  # expert review and notices are off the clock
             self.emit((env.now, pid, item, ELAPSED, "start", ""))
             yield env.timeout(draws.elapsed_days)
             self.emit((env.now, pid, item, ELAPSED, "complete", ""))
+
+    def in_tray(self, project_id: int, item: str, pace: float, limit: float | None) -> Process:
+        """An accepted file waits in the department's in-tray, at the pace of its limit.
+
+        Offices work to the limit they are held to: the wait is ``pace`` times the
+        limit in force (statutory or committed), in working days, before the case
+        officer queues for the file. Items without a limit wait nothing.
+        """
+        if pace <= 0 or limit is None:
+            return
+        env = self.env
+        department = self.department[item]
+        self.emit((env.now, project_id, item, IN_TRAY, "start", department))
+        yield env.timeout(self.calendar.add_working_days(env.now, pace * limit) - env.now)
+        self.emit((env.now, project_id, item, IN_TRAY, "complete", department))
+
+    def sign_off(self, project_id: int, item: str, touch_wd: Sequence[float]) -> Process:
+        """The decision passes the department's sign-off levels (and its meeting).
+
+        Each level is a pool of people who touch the file for their own touch time;
+        an item decided at a meeting waits for the next sitting before the last
+        level signs (or at the end, for a department without levels).
+        """
+        department = self.department[item]
+        levels = self.signoff[department]
+        meeting = self.items[item].at_meeting
+        for k, pool in enumerate(levels):
+            if meeting and k == len(levels) - 1:
+                yield from self.meeting(project_id, item)
+            yield from self.hold(project_id, item, SIGNOFF, pool, touch_wd[k])
+        if meeting and not levels:
+            yield from self.meeting(project_id, item)
+
+    def meeting(self, project_id: int, item: str) -> Process:
+        """Wait for the next sitting of the department's deciding meeting."""
+        env = self.env
+        department = self.department[item]
+        calendar = self.meetings[department]
+        assert calendar is not None  # the schema asks for a calendar when an item needs one
+        sitting = self.calendar.next_sitting(
+            env.now, calendar.every, calendar.weekday, calendar.day
+        )
+        self.emit((env.now, project_id, item, MEETING, "start", department))
+        yield env.timeout(sitting - env.now)
+        self.emit((env.now, project_id, item, MEETING, "complete", department))
 
     def supplement(self, case: Case, item: str, channel: str, submitted: float) -> Process:
         """A minor deficiency (容缺): the supplement ran alongside the review."""
@@ -373,6 +466,7 @@ class County:
         if draws.change_u < options.change_probability:
             effort = draws.effort_wd * self.effort_factor * options.rereview_fraction
             yield from self.hold(case.project_id, item, REREVIEW, department, effort, limit)
+        yield from self.sign_off(case.project_id, item, draws.signoff_wd)
 
     def decide(self, case: Case, item: str, channel: str | None, simulated: bool) -> Process:
         """Take one item from preparation to its decision (or simulated opinion).
@@ -399,10 +493,9 @@ class County:
         if self.deemed_consent and limit is not None and not simulated:
             # 超时默认: no answer within the limit counts as approval; the review
             # itself still runs to the end and keeps its reviewer.
+            clock = case.clocks[item] = ItemClock(env)
             process = env.process(work)
-            deadline = self.calendar.add_working_days(env.now, limit) - env.now
-            deadline += case.draws.items[item].elapsed_days  # limits exclude notice periods
-            yield process | env.timeout(deadline)
+            yield from self.watch_limit(process, clock, limit)
             if not process.triggered:
                 self.emit((env.now, pid, item, DEEMED_CONSENT, "complete", self.department[item]))
         else:
@@ -412,6 +505,26 @@ class County:
             case.opinions[item].succeed()
         else:
             self.emit((env.now, pid, item, DECISION, "complete", ""))
+
+    def watch_limit(self, process: simpy.Process, clock: ItemClock, limit: float) -> Process:
+        """Return when ``process`` ends or the item's government time reaches ``limit``.
+
+        Government time is in working days; stopped time does not count.
+        """
+        env = self.env
+        calendar = self.calendar
+        remaining = limit
+        while not process.triggered:
+            if clock.stopped:
+                yield process | clock.changed
+                continue
+            started = calendar.working_time(env.now)
+            deadline = env.timeout(calendar.add_working_days(env.now, remaining) - env.now)
+            yield process | deadline | clock.changed
+            remaining -= calendar.working_time(env.now) - started
+            # (A Timeout is "triggered" once scheduled; "processed" once its time came.)
+            if deadline.processed and not process.triggered:
+                return
 
     # -- groups of items -------------------------------------------------------------
 
@@ -484,6 +597,45 @@ class County:
             self.emit((self.env.now, case.project_id, phase, AGENT, "complete", "agents"))
             self.pools["agents"].release(case.agent)
             case.agent = None
+
+    # -- competing workload --------------------------------------------------------------
+
+    def background(self, department: str, rng: np.random.Generator, first_id: int) -> Process:
+        """The department's other applications: Poisson arrivals through the same people.
+
+        Each takes its case officer's touch hours and passes the sign-off levels;
+        they carry ids from ``first_id`` on and appear in no project table, only
+        in the pools' utilisation and waits.
+        """
+        env = self.env
+        spec = self.scenario.departments[department]
+        load = spec.background
+        assert load is not None and load.rate_per_year > 0
+        hours_per_day = self.scenario.government.hours_per_day
+        mean_gap = 365.0 / load.rate_per_year
+        levels = spec.signoff
+        k = 0
+        while True:
+            # A fixed number of uniforms per application keeps the k-th one's work
+            # the same whatever the rate.
+            u = rng.random(2 + len(levels)).tolist()
+            yield env.timeout(-mean_gap * math.log1p(-u[0]))
+            touch = [
+                level.hours.quantile(u[2 + j]) / hours_per_day for j, level in enumerate(levels)
+            ]
+            env.process(
+                self._background_file(
+                    first_id + k, department, load.hours.quantile(u[1]) / hours_per_day, touch
+                )
+            )
+            k += 1
+
+    def _background_file(
+        self, file_id: int, department: str, officer_wd: float, signoff_wd: list[float]
+    ) -> Process:
+        yield from self.hold(file_id, BACKGROUND, BACKGROUND, department, officer_wd)
+        for pool, touch in zip(self.signoff[department], signoff_wd, strict=True):
+            yield from self.hold(file_id, BACKGROUND, BACKGROUND, pool, touch)
 
     # -- the lifecycle -------------------------------------------------------------------
 

@@ -46,6 +46,13 @@ _VISIT = _VERIFICATION_DELAY + 1
 _INTAKE = _VISIT + 1
 _MECHANISM_SLOTS = _INTAKE + 1
 
+# Column slots of an item's row in the ``government`` stream (append only).
+_PACE = 0
+_SIGNOFF0 = 1
+#: Most sign-off levels after the case officer (the schema caps ``signoff`` here).
+MAX_SIGNOFF_LEVELS = 4
+_GOVERNMENT_SLOTS = _SIGNOFF0 + MAX_SIGNOFF_LEVELS
+
 #: Stages whose start is preceded by an enterprise idle gap.
 GAP_STAGES = ("1", "2", "3", "4", "licence")
 
@@ -61,7 +68,7 @@ class ItemDraws:
     __slots__ = (
         "_durations", "_mechanisms", "_scenario", "_spec", "change_u", "deficiency_u",
         "effort_wd", "elapsed_days", "intake_wd", "intermediary_days", "minor_u", "misroute_u",
-        "online_u", "preparation_days", "missed_u", "breach_u",
+        "online_u", "preparation_days", "missed_u", "breach_u", "pace", "signoff_wd",
     )  # fmt: skip
 
     def __init__(
@@ -72,13 +79,24 @@ class ItemDraws:
         mechanisms: list[float],
         deficiency_u: list[float],
         change_u: float,
+        government: list[float],
     ) -> None:
         """Keep the uniforms and compute the quantities every run needs."""
         self._scenario = scenario
         self._spec = spec
         self._durations = durations
         self._mechanisms = mechanisms
-        self.effort_wd = spec.effort_wd.quantile(durations[_EFFORT])
+        hours_per_day = scenario.government.hours_per_day
+        # Touch time is drawn in hours and held in working days of ``hours_per_day``.
+        self.effort_wd = spec.touch_hours(durations[_EFFORT], hours_per_day) / hours_per_day
+        self.pace = scenario.government.pace.quantile(government[_PACE])
+        """Share of the limit in force the accepted file waits in the in-tray."""
+        levels = scenario.departments[spec.department].signoff
+        self.signoff_wd = [
+            level.hours.quantile(government[_SIGNOFF0 + k]) / hours_per_day
+            for k, level in enumerate(levels)
+        ]
+        """Working days of touch time at each sign-off level."""
         self.elapsed_days = spec.elapsed_days.quantile(durations[_ELAPSED])
         self.preparation_days = spec.preparation_days.quantile(durations[_PREPARATION])
         self.intermediary_days = spec.intermediary_days.quantile(durations[_INTERMEDIARY])
@@ -166,6 +184,7 @@ def draw_project(
     rework = streams.project_stream("rework", key)
     changes = streams.project_stream("changes", key)
     mechanisms = streams.project_stream("mechanisms", key)
+    government = streams.project_stream("government", key)
     ptype = scenario.project_types[project_type]
     m = scenario.mechanisms
     project_u = durations.random(_PROJECT_SLOTS).tolist()
@@ -174,6 +193,7 @@ def draw_project(
     rework_u = rework.random((n_items, MAX_ROUNDS)).tolist()
     change_u = changes.random(n_items).tolist()
     mechanism_u = mechanisms.random((n_items, _MECHANISM_SLOTS)).tolist()
+    government_u = government.random((n_items, _GOVERNMENT_SLOTS)).tolist()
     index = {name: k for k, name in enumerate(scenario.items)}
     items = {
         name: ItemDraws(
@@ -183,6 +203,7 @@ def draw_project(
             mechanism_u[index[name]],
             rework_u[index[name]],
             change_u[index[name]],
+            government_u[index[name]],
         )
         for name in ptype.items
     }

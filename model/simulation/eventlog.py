@@ -47,12 +47,17 @@ MISROUTE = "misroute"  # an enquiry bounced to the wrong office
 VISIT = "onsite_visit"  # a service team takes an application at the enterprise
 AGENT = "agent"  # an agent (代办员) carries the project
 AGENT_TRIP = "agent_trip"  # an agent, not the enterprise, visits an office
+IN_TRAY = "in_tray"  # an accepted file waits in the department's in-tray (its pace)
+SIGNOFF = "signoff"  # a sign-off level (审核, 签发) touches the decision
+MEETING = "meeting"  # the file waits for the next sitting of the deciding meeting
+BACKGROUND = "background"  # one of the department's other applications
+INTERMEDIARY = "intermediary"  # the enterprise chooses and waits for an intermediary
 #: Activities that hold a department reviewer.
 REVIEWER_WORK = (REVIEW, CONVERSION, REREVIEW, INTAKE, CHECK, VERIFICATION)
 #: Activities that decide an item, on its government clock.
 ITEM_WORK = (REVIEW, CONVERSION, REREVIEW, CHECK)
 #: Activities that hold a member of any pool (schedule / start / complete).
-POOL_WORK = (*REVIEWER_WORK, VISIT, AGENT)
+POOL_WORK = (*REVIEWER_WORK, VISIT, AGENT, SIGNOFF, BACKGROUND)
 
 
 class EventLog:

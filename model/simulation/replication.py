@@ -15,6 +15,10 @@ from model.simulation.draws import PIPELINE_STREAM_BASE, draw_project, signings
 from model.simulation.eventlog import MILESTONES, EventLog
 from model.simulation.rng import Streams
 
+#: Ids of the departments' other applications: far above any project's, one block each.
+BACKGROUND_ID_BASE = 1 << 40
+BACKGROUND_ID_SPAN = 1 << 32
+
 #: Simulated days between checks of the event and wall-time bounds.
 CHECK_EVERY_DAYS = 30.0
 
@@ -120,6 +124,10 @@ def run_replication(
         for k, record in enumerate(scenario.pipeline)
     ]
     env.process(county.sign_projects(projects, pipeline))
+    for k, (name, department) in enumerate(scenario.departments.items()):
+        if department.background is not None and department.background.rate_per_year > 0:
+            rng = streams.project_stream("background", k)
+            env.process(county.background(name, rng, BACKGROUND_ID_BASE + k * BACKGROUND_ID_SPAN))
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
     started = time.monotonic()

@@ -16,7 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 #: Stream names. Append only: the index of a name is part of every key.
-STREAM_NAMES: tuple[str, ...] = ("arrivals", "durations", "rework", "changes", "mechanisms")
+STREAM_NAMES: tuple[str, ...] = (
+    "arrivals",
+    "durations",
+    "rework",
+    "changes",
+    "mechanisms",
+    "government",
+    "background",
+)
 
 
 class Streams:
