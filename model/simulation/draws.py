@@ -12,6 +12,7 @@ order in which its items happen to be processed.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from model.scenario.schema import Item, Scenario
@@ -226,12 +227,24 @@ def draw_project(
 
 def signings(scenario: Scenario, streams: Streams) -> list[tuple[float, str]]:
     """The (day, project type) of every signing in the horizon, in time order."""
+    return list(iter_signings(scenario, streams))
+
+
+def iter_signings(scenario: Scenario, streams: Streams) -> Iterator[tuple[float, str]]:
+    """The signings of :func:`signings`, drawn one at a time as they are asked for.
+
+    A simulation takes the next signing only when the previous one has happened,
+    so a scenario with absurd arrivals (``rate_per_year: 1e9``) costs memory for
+    one signing at a time and is stopped by the run's bounds, not by the machine.
+    The k-th signing draws the same numbers as in :func:`signings`.
+    """
     horizon = scenario.run.horizon_days
     arrivals = scenario.arrivals
     if arrivals.kind == "schedule":
         start = scenario.run.start_date
         days = sorted(((signed.date - start).days, signed.type) for signed in arrivals.projects)
-        return [(float(day), kind) for day, kind in days if 0 <= day < horizon]
+        yield from ((float(day), kind) for day, kind in days if 0 <= day < horizon)
+        return
     rng = streams.replication_stream("arrivals")
     names = list(scenario.project_types)
     cumulative = []
@@ -240,7 +253,6 @@ def signings(scenario: Scenario, streams: Streams) -> list[tuple[float, str]]:
         total += ptype.share
         cumulative.append(total)
     mean_gap = 365.0 / arrivals.rate_per_year
-    out: list[tuple[float, str]] = []
     day = 0.0
     while True:
         # Two uniforms per signing (gap, type), so the k-th signing's type does not
@@ -248,6 +260,6 @@ def signings(scenario: Scenario, streams: Streams) -> list[tuple[float, str]]:
         gap_u, type_u = rng.random(2).tolist()
         day += -mean_gap * math.log1p(-gap_u)
         if day >= horizon:
-            return out
+            return
         k = next((i for i, c in enumerate(cumulative) if type_u * total < c), len(names) - 1)
-        out.append((day, names[k]))
+        yield (day, names[k])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 import simpy
@@ -11,7 +13,12 @@ import simpy
 from model.scenario.schema import Scenario
 from model.simulation.calendar import WorkCalendar, holiday_source
 from model.simulation.county import County
-from model.simulation.draws import PIPELINE_STREAM_BASE, draw_project, signings
+from model.simulation.draws import (
+    PIPELINE_STREAM_BASE,
+    ProjectDraws,
+    draw_project,
+    iter_signings,
+)
 from model.simulation.eventlog import MILESTONES, EventLog
 from model.simulation.rng import Streams
 
@@ -19,12 +26,58 @@ from model.simulation.rng import Streams
 BACKGROUND_ID_BASE = 1 << 40
 BACKGROUND_ID_SPAN = 1 << 32
 
-#: Simulated days between checks of the event and wall-time bounds.
+#: Simulated days of one slice of the run (a run that is done stops at a slice's end).
 CHECK_EVERY_DAYS = 30.0
+#: Simulation steps between checks of the event and wall-time bounds.
+CHECK_EVERY_EVENTS = 2048
 
 
 class RunLimitError(RuntimeError):
-    """A replication hit its bound on simulated events or wall time."""
+    """A replication hit its bound on simulated events or wall time.
+
+    Attributes:
+        bound: The setting reached, ``run.max_events`` or ``run.max_wall_seconds``.
+
+    """
+
+    def __init__(self, message: str, bound: str = "") -> None:
+        super().__init__(message)
+        self.bound = bound
+
+    def __reduce__(self) -> tuple[type[RunLimitError], tuple[str, str]]:
+        """Cross process boundaries (a pool worker raises it) with its bound."""
+        return (type(self), (str(self), self.bound))
+
+
+class _Bounds:
+    """The event and wall-time bounds of one replication, checked as it runs."""
+
+    def __init__(
+        self, replication: int, max_events: int, max_wall_seconds: float, log: EventLog
+    ) -> None:
+        self.replication = replication
+        self.max_events = max_events
+        self.max_wall_seconds = max_wall_seconds
+        self.log = log
+        self.started = time.monotonic()
+
+    def check(self, now: float) -> None:
+        """Raise :class:`RunLimitError` when either bound is exceeded."""
+        if len(self.log) > self.max_events:
+            raise RunLimitError(
+                f"replication {self.replication} stopped at simulated day {now:.0f}: more "
+                f"than {self.max_events:,} events (run.max_events). The scenario may be "
+                "unstable (arrivals beyond capacity) or far larger than intended; if it is "
+                "meant, raise run.max_events in the scenario's run: section.",
+                "run.max_events",
+            )
+        if time.monotonic() - self.started > self.max_wall_seconds:
+            raise RunLimitError(
+                f"replication {self.replication} stopped at simulated day {now:.0f}: over "
+                f"{self.max_wall_seconds:g} s of wall time (run.max_wall_seconds); if the "
+                "scenario is meant, raise run.max_wall_seconds in its run: section.",
+                "run.max_wall_seconds",
+            )
 
 
 class InvariantError(AssertionError):
@@ -104,10 +157,15 @@ def run_replication(
     county = County(env, scenario, calendar, log)
     if settings.debug:
         county.emit = _CheckedEmit(log.emit, county)
-    projects = [
-        draw_project(scenario, streams, index, kind, day)
-        for index, (day, kind) in enumerate(signings(scenario, streams))
-    ]
+    # Each signing is drawn when the one before it has happened (not all up
+    # front), so memory holds the projects in progress, not the whole horizon.
+    signed = [0]
+
+    def projects() -> Iterator[ProjectDraws]:
+        for index, (day, kind) in enumerate(iter_signings(scenario, streams)):
+            signed[0] = index + 1
+            yield draw_project(scenario, streams, index, kind, day)
+
     start = scenario.run.start_date
     pipeline = [
         (
@@ -123,28 +181,33 @@ def run_replication(
         )
         for k, record in enumerate(scenario.pipeline)
     ]
-    env.process(county.sign_projects(projects, pipeline))
+    # sign_projects only iterates its argument once, in order.
+    env.process(county.sign_projects(cast("list[ProjectDraws]", projects()), pipeline))
     for k, (name, department) in enumerate(scenario.departments.items()):
         if department.background is not None and department.background.rate_per_year > 0:
             rng = streams.project_stream("background", k)
             env.process(county.background(name, rng, BACKGROUND_ID_BASE + k * BACKGROUND_ID_SPAN))
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
-    started = time.monotonic()
-    # Run in slices so that the bounds are checked without touching the event path.
+    bounds = _Bounds(replication, settings.max_events, settings.max_wall_seconds, log)
+    # Run in slices of CHECK_EVERY_DAYS (where the run may stop once every project
+    # is done); inside a slice, events are stepped one by one and the bounds
+    # checked every CHECK_EVERY_EVENTS of them, so that a burst of events on one
+    # simulated day cannot outrun the bounds.
+    step, peek = env.step, env.peek
     while env.now < final_day and not county.all_done.triggered:
-        env.run(until=min(env.now + CHECK_EVERY_DAYS, final_day))
-        if len(log) > settings.max_events:
-            raise RunLimitError(
-                f"replication {replication} stopped at simulated day {env.now:.0f}: more than "
-                f"{settings.max_events:,} events (run.max_events). The scenario may be "
-                "unstable (arrivals beyond capacity) or far larger than intended."
-            )
-        if time.monotonic() - started > settings.max_wall_seconds:
-            raise RunLimitError(
-                f"replication {replication} stopped at simulated day {env.now:.0f}: over "
-                f"{settings.max_wall_seconds:g} s of wall time (run.max_wall_seconds)."
-            )
+        until = min(env.now + CHECK_EVERY_DAYS, final_day)
+        steps = 0
+        while peek() < until:
+            step()
+            steps += 1
+            if steps >= CHECK_EVERY_EVENTS:
+                bounds.check(env.now)
+                steps = 0
+        # Nothing is left before ``until``: this only moves the clock there, as
+        # ``env.run(until=...)`` of the whole slice would have.
+        env.run(until=until)
+        bounds.check(env.now)
     projected = calendar.projected_years
     notes: tuple[str, ...] = ()
     if projected:
@@ -157,7 +220,7 @@ def run_replication(
         seed=seed,
         events=log.to_frame(),
         end_day=float(env.now),
-        projects_signed=len(projects) + len(pipeline),
+        projects_signed=signed[0] + len(pipeline),
         projects_open=county.active,
         notes=notes,
     )
