@@ -845,6 +845,21 @@ def _pipeline_problems(s: Scenario) -> Any:
                         f"item {name!r} is not one of type {project.type!r}'s items",
                         name,
                     )
+        land = project.land_obtained
+        if land is not None and land < project.signed:
+            yield (
+                (*where, "land_obtained"),
+                f"land obtained before the project was signed ({project.signed}); "
+                "land_obtained must be on or after signed",
+                land,
+            )
+        elif land is not None and land > start:
+            yield (
+                (*where, "land_obtained"),
+                f"land obtained after run.start_date ({start}); a project in progress "
+                "can only carry land it already has: leave land_obtained empty",
+                land,
+            )
         for j, entry in enumerate(project.under_way):
             if not project.signed <= entry.since <= start:
                 yield (
