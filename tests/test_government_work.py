@@ -114,3 +114,87 @@ def test_deemed_consent_stops_while_the_file_is_back_with_the_enterprise() -> No
     consent = events[events["activity"] == DEEMED_CONSENT]
     assert consent["time"].tolist() == pytest.approx([19.0])
     assert start_day(s) == pytest.approx(19.0)
+
+
+# -- the three clocks ------------------------------------------------------------------
+
+
+def project_row(s: Scenario) -> dict[str, Any]:
+    projects = run(s).projects
+    assert len(projects) == 1
+    return projects.iloc[0].to_dict()
+
+
+def test_each_stretch_runs_on_one_clock() -> None:
+    # Intermediary Mon → Tue (third party), preparation Tue → Thu 00:00 (enterprise),
+    # one working day of review to Fri 00:00 (government), then 3 days of expert review
+    # to Monday 00:00, day 7 (third party).
+    item = {
+        "work_hours": 8,
+        "intermediary_days": 1,
+        "preparation_days": 2,
+        "elapsed_days": 3,
+        "starts_official_clock": False,
+    }
+    row = project_row(scenario(item, {}))
+    assert row["construction_start_day"] == pytest.approx(7.0)
+    assert row["government_prestart_days"] == pytest.approx(1.0)
+    assert row["government_prestart_wd"] == pytest.approx(1.0)
+    assert row["enterprise_prestart_days"] == pytest.approx(2.0)
+    assert row["third_party_prestart_days"] == pytest.approx(4.0)
+
+
+def test_parallel_items_count_once_on_the_government_clock() -> None:
+    data: dict[str, Any] = {
+        "approval_mode": "parallel",
+        "departments": {"D": {"staff": 1}, "E": {"staff": 1}},
+        "items": {
+            "a": {"department": "D", "stage": 1, "work_hours": 16},
+            "b": {"department": "E", "stage": 1, "work_hours": 24},
+        },
+        "project_types": {
+            "t": {"share": 1, "items": ["a", "b"], "land": "own", "construction_days": 0}
+        },
+        "arrivals": {"kind": "schedule", "projects": [{"date": MONDAY, "type": "t"}]},
+        "run": {"start_date": MONDAY, "horizon_days": 30, "replications": 1, "seed": 1},
+    }
+    result = run(Scenario.model_validate(data))
+    row = result.projects.iloc[0]
+    # a: Mon → Wed, b: Mon → Thu side by side: 3 days in government hands, not 5.
+    assert row["government_prestart_days"] == pytest.approx(3.0)
+    items = result.items.set_index("item")
+    assert items.loc["a", "government_wd"] == pytest.approx(2.0)
+    assert items.loc["b", "government_wd"] == pytest.approx(3.0)
+
+
+def test_corrections_are_the_enterprises_time_and_the_official_clock_starts_at_filing() -> None:
+    data: dict[str, Any] = {
+        "departments": {"D": {"staff": 1}},
+        "items": {
+            "filing": {"department": "D", "stage": 1, "work_hours": 8,
+                       "starts_official_clock": True},
+            "permit": {
+                "department": "D", "stage": 3, "work_hours": 8, "prerequisites": ["filing"],
+                "deficiency_probability": 1.0, "resubmission_deficiency_probability": 0.0,
+                "rework_effort_fraction": 1.0, "fix_days": 4,
+            },
+        },  # fmt: skip
+        "project_types": {
+            "t": {"share": 1, "items": ["filing", "permit"], "land": "own", "construction_days": 0}
+        },
+        "arrivals": {"kind": "schedule", "projects": [{"date": MONDAY, "type": "t"}]},
+        "run": {"start_date": MONDAY, "horizon_days": 30, "replications": 1, "seed": 1},
+    }
+    result = run(Scenario.model_validate(data))
+    row = result.projects.iloc[0]
+    # Filing decided Tuesday 00:00 (the official start). Permit: Tue → Wed 00:00, returned;
+    # 4 days of correction (enterprise) to Sunday; resubmitted Sunday, reviewed Monday
+    # (day 7 → 8). Government: 1 + 1 day; the weekend wait for Monday is in the queue.
+    assert row["official_start_day"] == pytest.approx(1.0)
+    assert row["construction_start_day"] == pytest.approx(8.0)
+    assert row["enterprise_prestart_days"] == pytest.approx(4.0)
+    assert row["government_prestart_days"] == pytest.approx(1.0 + 2.0)
+    assert row["government_prestart_wd"] == pytest.approx(2.0)
+    permit = result.items.set_index("item").loc["permit"]
+    assert permit["enterprise_days"] == pytest.approx(4.0)
+    assert permit["government_wd"] == pytest.approx(2.0)

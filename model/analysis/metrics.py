@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.analysis.clocks import CLOCKS, in_working_time, project_clock, union_length
 from model.scenario.schema import Scenario
 from model.simulation.calendar import WorkCalendar
 from model.simulation.eventlog import (
     AGENT_TRIP,
     CHECK,
-    CONVERSION,
     DECISION,
     ESCALATED,
     ITEM_WORK,
@@ -85,9 +85,21 @@ def pool_visits(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def project_table(
-    events: pd.DataFrame, scenario: Scenario, calendar: WorkCalendar, items: pd.DataFrame
+    events: pd.DataFrame,
+    scenario: Scenario,
+    calendar: WorkCalendar,
+    items: pd.DataFrame,
+    intervals: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per project signed after the warm-up: milestones, phases, trips, rework."""
+    """One row per project signed after the warm-up: milestones, phases, clocks, trips, rework.
+
+    Besides the enterprise's elapsed phases, each project has its official clocks
+    (:mod:`model.analysis.clocks`): government time from the official start (the
+    decision of the item that ``starts_official_clock``, e.g. 赋码; else the first
+    application) to construction start (``government_prestart``) and to
+    acceptance (``government_full``), with the enterprise's and third parties'
+    time in the pre-start window beside them.
+    """
     milestones = events[events["activity"].isin(MILESTONES)]
     wide = milestones.pivot_table(
         index="project_id", columns="activity", values="time", aggfunc="first"
@@ -108,6 +120,21 @@ def project_table(
     first_stage = events[(events["activity"] == STAGE) & (events["lifecycle"] == "start")]
     first_application = first_stage.groupby("project_id")["time"].min().reindex(table.index)
     table["signing_to_first_application_days"] = first_application - wide["signed"]
+    official = _official_start(events, scenario).reindex(table.index).fillna(first_application)
+    table["official_start_day"] = official
+    for name, stop in (("prestart", wide["construction_start"]), ("full", wide["accepted"])):
+        windows = pd.DataFrame({"start": official, "stop": stop})
+        table[f"government_{name}_days"] = project_clock(intervals, windows, "government")
+        table[f"government_{name}_wd"] = project_clock(intervals, windows, "government", calendar)
+        if name == "prestart":
+            for clock in ("enterprise", "third_party"):
+                table[f"{clock}_prestart_days"] = project_clock(intervals, windows, clock)
+        # A window that has not closed yet has no clock; a closed one without
+        # government intervals has zero.
+        for column in [c for c in table.columns if c.endswith(f"_{name}_days")] + [
+            f"government_{name}_wd"
+        ]:
+            table[column] = table[column].fillna(0.0).where(stop.notna() & official.notna())
     for column, activity in (
         ("trips", TRIP),
         ("agent_trips", AGENT_TRIP),
@@ -133,18 +160,33 @@ def project_table(
     return table.reset_index()
 
 
-def item_table(
-    events: pd.DataFrame, scenario: Scenario, calendar: WorkCalendar, visits: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per (project, item): times, waiting, effort and the limit check.
+def _official_start(events: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Per project, the decision time of its item that starts the official clock."""
+    starters = [name for name, item in scenario.items.items() if item.starts_official_clock]
+    decided = events[(events["activity"] == DECISION) & events["item"].isin(starters)]
+    return decided.groupby("project_id")["time"].min()
 
-    The government clock of an item runs from its last (complete) submission to
-    the end of the last reviewer work on it, in working days; for an item decided
-    by converting a simulated opinion it is the conversion (and any re-review).
+
+def item_table(
+    events: pd.DataFrame,
+    scenario: Scenario,
+    calendar: WorkCalendar,
+    visits: pd.DataFrame,
+    intervals: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per (project, item): times, waiting, effort, the three clocks and the limit.
+
+    The government clock of an item (``government_wd``) is the working time its
+    file spent in government hands up to its decision: the in-tray, queues and
+    touch time of every submission, sign-off and meeting waits; corrections,
+    intermediaries and expert review or notice periods are off it (see
+    :mod:`model.analysis.clocks`). The limit is checked on it. An item decided
+    by converting a simulated opinion counts its pre-land review too.
     """
     columns = [
         "project_id", "item", "department", "stage", "queued_day", "started_day",
         "finished_day", "waiting_days", "effort_wd", "submissions", "simulated",
+        "government_days", "enterprise_days", "third_party_days",
         "government_wd", "limit_wd", "within_limit",
     ]  # fmt: skip
     visits = visits[visits["activity"].isin(ITEM_WORK)]
@@ -172,21 +214,22 @@ def item_table(
     table["finished_day"] = decisions.reindex(table.index)
     opinions = events[events["activity"] == OPINION].groupby(keys).size()
     table["simulated"] = opinions.reindex(table.index, fill_value=0) > 0
-    # Government clock start: the last review submission, or the conversion request
-    # (a commitment check counts as a review).
-    # Work after the decision (rectifying a breached commitment) is not on the clock.
-    decided_at = table["finished_day"].reindex(pd.MultiIndex.from_frame(v[keys])).to_numpy()
-    on_clock = v[~(v["schedule"].to_numpy() > decided_at)]
-    conversions = on_clock[on_clock["activity"] == CONVERSION].groupby(keys)["schedule"].min()
-    on_clock_reviews = on_clock[on_clock["activity"].isin((REVIEW, CHECK))]
-    last_review = on_clock_reviews.groupby(keys)["schedule"].max()
-    clock_start = conversions.reindex(table.index).fillna(last_review.reindex(table.index))
-    clock_end = on_clock.groupby(keys)["complete"].max().reindex(table.index)
-    # An item the run stopped before deciding has no government time yet.
-    clock_end = clock_end.where(table["finished_day"].notna())
-    table["government_wd"] = calendar.working_time_array(
-        clock_end.to_numpy(float)
-    ) - calendar.working_time_array(clock_start.to_numpy(float))
+    # Each clock up to the decision; work after it (rectifying a breached
+    # commitment) is not on the item's clocks.
+    decided_at = table["finished_day"].rename("stop")
+    windows = pd.DataFrame({"start": -np.inf, "stop": decided_at})
+    own = intervals.join(windows, on=["project_id", "item"], how="inner")
+    own = own.assign(end=np.minimum(own["end"], own["stop"]))
+    own = own[own["end"] > own["begin"]][intervals.columns]
+    for clock in CLOCKS:
+        chosen = own[own["clock"] == clock]
+        table[f"{clock}_days"] = union_length(chosen, keys).reindex(table.index).fillna(0.0)
+        if clock == "government":
+            working = union_length(in_working_time(chosen, calendar), keys)
+            table["government_wd"] = working.reindex(table.index).fillna(0.0)
+    for clock in CLOCKS:  # an item the run stopped before deciding has no clocks yet
+        table[f"{clock}_days"] = table[f"{clock}_days"].where(table["finished_day"].notna())
+    table["government_wd"] = table["government_wd"].where(table["finished_day"].notna())
     names = table.index.get_level_values("item")
     table["stage"] = [str(scenario.items[n].stage) for n in names]
     table["limit_wd"] = [scenario.limit_wd(n) for n in names]
@@ -366,6 +409,11 @@ def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]
         if len(items)
         else np.nan,
         "escalations": _mean(projects["escalations"]),
+        "government_prestart_days": _mean(started["government_prestart_days"]),
+        "government_prestart_wd": _mean(started["government_prestart_wd"]),
+        "government_full_days": _mean(projects["government_full_days"]),
+        "enterprise_prestart_days": _mean(started["enterprise_prestart_days"]),
+        "third_party_prestart_days": _mean(started["third_party_prestart_days"]),
     }
     return row
 

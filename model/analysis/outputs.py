@@ -65,6 +65,18 @@ _OUTPUTS: tuple[Output, ...] = (
     Output("land_to_start_days", "days", "land → construction start", "供地→开工"),
     Output("signing_to_start_days", "days", "signing → construction start", "签约→开工"),
     Output(
+        "government_prestart_days",
+        "days",
+        "government clock, filing → construction permit",
+        "政府用时：赋码→施工许可",
+    ),
+    Output(
+        "government_full_days",
+        "days",
+        "government clock, filing → acceptance",
+        "政府用时：赋码→竣工验收",
+    ),
+    Output(
         "signing_to_start_p90_days",
         "days",
         "signing → start, 90th percentile",

@@ -28,6 +28,7 @@ from typing import Any, cast
 import pandas as pd
 
 from model.analysis.aggregate import kpi_table, paired_differences, precision_table
+from model.analysis.clocks import clock_intervals
 from model.analysis.diagnostics import check_invariants, growing_queues
 from model.analysis.metrics import (
     item_table,
@@ -98,8 +99,9 @@ def replicate(
     calendar = build_calendar(scenario)
     raw = run_replication(scenario, replication, seed, calendar)
     visits = pool_visits(raw.events)
-    items = item_table(raw.events, scenario, calendar, visits)
-    projects = project_table(raw.events, scenario, calendar, items)
+    intervals = clock_intervals(raw.events, visits)
+    items = item_table(raw.events, scenario, calendar, visits, intervals)
+    projects = project_table(raw.events, scenario, calendar, items, intervals)
     resources = resource_table(visits, scenario, calendar, raw.end_day)
     summary = summary_row(projects, items)
     summary["projects_open_at_end"] = float(raw.projects_open)

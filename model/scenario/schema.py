@@ -132,6 +132,9 @@ class Item(_Frozen):
     effort_wd: Distribution | None = None
     """Shorthand for ``work_hours`` in working days of touch time (× ``government.hours_per_day``
     hours). Give one of the two."""
+    starts_official_clock: bool = False
+    """Its decision starts the official government clock of the targets (赋码, project
+    filing); without such an item a project's clock starts at its first application."""
     at_meeting: bool = False
     """Decided at the department's meeting (``departments.<d>.meetings``): after the case
     officer and before the last sign-off level, the file waits for the next sitting."""

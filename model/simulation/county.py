@@ -41,6 +41,7 @@ from model.simulation.eventlog import (
     ESCALATED,
     IN_TRAY,
     INTAKE,
+    INTERMEDIARY,
     MEETING,
     MISROUTE,
     OPINION,
@@ -445,15 +446,17 @@ class County:
         """The enterprise chooses intermediaries and prepares the application."""
         draws = case.draws.items[item]
         factor = self.m.agents.preparation_factor if case.agent is not None else 1.0
-        days = (
-            draws.intermediary_days * self.intermediary_factor
-            + draws.preparation_days * self.preparation_factor
-        ) * factor
-        if days > 0:
-            env = self.env
-            self.emit((env.now, case.project_id, item, PREPARATION, "start", ""))
-            yield env.timeout(days)
-            self.emit((env.now, case.project_id, item, PREPARATION, "complete", ""))
+        env = self.env
+        # Choosing and waiting for an intermediary is third-party time; the
+        # enterprise's own preparation follows.
+        for activity, days in (
+            (INTERMEDIARY, draws.intermediary_days * self.intermediary_factor * factor),
+            (PREPARATION, draws.preparation_days * self.preparation_factor * factor),
+        ):
+            if days > 0:
+                self.emit((env.now, case.project_id, item, activity, "start", ""))
+                yield env.timeout(days)
+                self.emit((env.now, case.project_id, item, activity, "complete", ""))
 
     def convert(self, case: Case, item: str) -> Process:
         """Turn a simulated opinion into a formal approval, re-reviewing after a change."""
