@@ -675,8 +675,14 @@ class Scenario(_Frozen):
         return spec.statutory_limit_wd
 
     def content_hash(self) -> str:
-        """A short, stable hash of the validated content (for provenance)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """A short, stable hash of the validated content (for provenance).
+
+        The run's bounds (``run.max_events``, ``run.max_wall_seconds``) are left
+        out: they stop a run but never change a replication that finishes, so a
+        run stopped by a bound resumes from its checkpoints once it is raised.
+        """
+        data = self.model_dump(mode="json", exclude={"run": {"max_events", "max_wall_seconds"}})
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
