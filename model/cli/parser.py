@@ -24,6 +24,29 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: Most ``--workers``: processes beyond this only cost memory (kept in step with
+#: :data:`model.experiments.backends.MAX_WORKERS`, which the API enforces).
+MAX_WORKERS = 256
+
+
+def workers(text: str) -> int:
+    """A number of worker processes: 1 to :data:`MAX_WORKERS`."""
+    value = positive_int(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_WORKERS} processes")
+    return value
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address, ``PROTOCOL://HOST:PORT`` (checked before anything runs)."""
+    from model.experiments.backends import SchedulerError, check_scheduler_address
+
+    try:
+        return check_scheduler_address(text)
+    except SchedulerError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--scheduler ")) from None
+
+
 def non_negative_int(text: str) -> int:
     """A whole number of at least 0."""
     value = int(text)
@@ -136,12 +159,13 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
         "there at once, so the same command run again after an interruption resumes",
     )
     sub.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
-    sub.add_argument(
-        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
-    )
+    sub.add_argument("--workers", type=workers, default=None, help="processes (default: all cores)")
     sub.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     sub.add_argument(
-        "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler's workers",
     )
 
 
@@ -154,11 +178,12 @@ def _execution_options(sub: argparse.ArgumentParser, out: bool = True) -> None:
         help="replications per variant (default: the scenario's)",
     )
     sub.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
+    sub.add_argument("--workers", type=workers, default=None, help="processes (default: all cores)")
     sub.add_argument(
-        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
-    )
-    sub.add_argument(
-        "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
+        "--scheduler",
+        type=scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler's workers",
     )
     if out:
         sub.add_argument(

@@ -35,13 +35,48 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from model.simulation.replication import RunLimitError
+
 #: ``progress(done, total)``: tasks finished so far (including ones read back
 #: from checkpoints) and tasks known so far; ``total`` can grow between calls.
 Progress = Callable[[int, int], None]
 
 
+#: Most local worker processes (``--workers``); more only costs memory.
+MAX_WORKERS = 256
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+CONNECT_TIMEOUT = 10.0
+
+
 class WorkerCrashError(RuntimeError):
     """A task kept killing the worker process that ran it."""
+
+
+class SchedulerError(ValueError):
+    """The Dask scheduler address is malformed or nobody answers there (a user error)."""
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it looks like a Dask scheduler's, e.g. ``tcp://10.0.0.5:8786``.
+
+    Raises:
+        SchedulerError: It has no known protocol, no host or no valid port.
+
+    """
+    from urllib.parse import urlsplit
+
+    protocols = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in protocols or not (parts.hostname or port):
+        raise SchedulerError(
+            f"--scheduler {address!r} is not a Dask scheduler address; expected "
+            "PROTOCOL://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+        )
+    return address
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -148,7 +183,14 @@ class Execution:
         max_attempts: int = 3,
         checkpoint_dir: str | None = None,
     ) -> None:
+        if workers is not None and workers > MAX_WORKERS:
+            raise ValueError(
+                f"--workers {workers} is more than {MAX_WORKERS} processes; "
+                f"this machine has {os.cpu_count() or 1} cores"
+            )
         self.workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+        if scheduler is not None:
+            check_scheduler_address(scheduler)
         self.scheduler = scheduler
         self.progress = progress
         self.max_attempts = max_attempts
@@ -158,6 +200,7 @@ class Execution:
         self.crashes = 0
         """Worker deaths survived (tasks re-run because a worker died)."""
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._pool_size = 0
         self._client: Any = None
         self._dask: cf.Executor | None = None
 
@@ -208,15 +251,30 @@ class Execution:
         if self._dask is None:
             from distributed import Client  # imported only when a cluster is used
 
-            self._client = Client(self.scheduler, set_as_default=False)  # type: ignore[no-untyped-call]
+            try:
+                self._client = Client(  # type: ignore[no-untyped-call]
+                    self.scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT
+                )
+            except (OSError, TimeoutError, ValueError) as error:
+                raise SchedulerError(
+                    f"no Dask scheduler answered at {self.scheduler} within "
+                    f"{CONNECT_TIMEOUT:g} s ({type(error).__name__}); start one with "
+                    "'dask scheduler' or check the address"
+                ) from None
             # pure=False: results are keyed by our own task keys; hashing a
             # Scenario for Dask's cache would cost time and buy nothing.
             self._dask = self._client.get_executor(pure=False)
         return self._dask
 
-    def _local(self) -> cf.ProcessPoolExecutor:
+    def _local(self, tasks: int) -> cf.ProcessPoolExecutor:
+        """The pool, with no more workers than ``tasks`` need (grown if a batch needs more)."""
+        wanted = min(self.workers, max(1, tasks))
+        if self._pool is not None and self._pool_size < wanted:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._pool is None:
-            self._pool = local_pool(self.workers)
+            self._pool = local_pool(wanted)
+            self._pool_size = wanted
         return self._pool
 
     # -- progress ---------------------------------------------------------------
@@ -265,6 +323,11 @@ class Execution:
         except KeyboardInterrupt:
             self.close(kill=True)
             raise RunInterrupted(self.done, self.total, self.checkpoint_dir) from None
+        except RunLimitError as error:
+            # Say what was kept: every result delivered so far (and saved, with a
+            # checkpoint folder). The other workers are stopped, not waited for.
+            self.close(kill=True)
+            raise RunLimitError(str(error), error.bound, self.done, self.checkpoint_dir) from None
 
     def _map_pool(self, tasks: Sequence[Task], on_result: Callable[[Hashable, Any], None]) -> None:
         pending = deque(tasks)
@@ -275,7 +338,7 @@ class Execution:
         limit = 2 * self.workers
         in_flight: dict[cf.Future[Any], Task] = {}
         while pending or suspects or in_flight:
-            pool = self._local()
+            pool = self._local(len(pending) + len(suspects) + len(in_flight))
             # A suspect runs alone, so that a crash is pinned on it.
             if suspects:
                 if not in_flight:

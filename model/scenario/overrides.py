@@ -40,6 +40,12 @@ def parse_scalar(text: str) -> Any:
     return stripped
 
 
+#: Most values one sweep axis may take (``1..1000``).
+MAX_AXIS_VALUES = 1000
+#: Most variants a sweep's grid may have (the product of its axes' lengths).
+MAX_VARIANTS = 1000
+
+
 def parse_values(text: str) -> list[Any]:
     """Values of one sweep axis.
 
@@ -47,7 +53,8 @@ def parse_values(text: str) -> list[Any]:
     ``0,2,4`` is a list; anything else is one value.
 
     Raises:
-        ValueError: A range that is empty or has a non-positive step.
+        ValueError: A range that is empty or has a non-positive step, or more
+            than :data:`MAX_AXIS_VALUES` values.
 
     """
     text = text.strip()
@@ -63,12 +70,21 @@ def parse_values(text: str) -> list[Any]:
             raise ValueError(f"{text!r}: a range needs numbers, like 1..6 or 0..1:0.25")
         if step <= 0 or high < low:
             raise ValueError(f"{text!r}: empty range (need low <= high and a positive step)")
-        count = int(math.floor((high - low) / step + 1e-9)) + 1
+        span = (high - low) / step
+        if not math.isfinite(span) or span + 1 > MAX_AXIS_VALUES:
+            raise ValueError(
+                f"{text!r}: more than {MAX_AXIS_VALUES:,} values on one axis; "
+                "use a coarser step, e.g. 1..100:10"
+            )
+        count = int(math.floor(span + 1e-9)) + 1
         values = [low + k * step for k in range(count)]
         if all(isinstance(x, int) for x in (low, high, step)):
             return [int(v) for v in values]
         return [round(v, 12) for v in values]
-    return [parse_scalar(part) for part in text.split(",") if part.strip() != ""]
+    parts = [part for part in text.split(",") if part.strip() != ""]
+    if len(parts) > MAX_AXIS_VALUES:
+        raise ValueError(f"more than {MAX_AXIS_VALUES:,} values on one axis")
+    return [parse_scalar(part) for part in parts]
 
 
 def parse_assignment(text: str) -> tuple[str, list[Any]]:
@@ -152,8 +168,20 @@ def apply_overrides(
 
 
 def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the axes' values (the last axis varies fastest)."""
+    """Every combination of the axes' values (the last axis varies fastest).
+
+    Raises:
+        ValueError: The grid has more than :data:`MAX_VARIANTS` combinations.
+
+    """
     paths = list(axes)
+    size = math.prod(len(values) for values in axes.values())
+    if size > MAX_VARIANTS:
+        raise ValueError(
+            f"the sweep has {size:,} variants ("
+            + " x ".join(str(len(v)) for v in axes.values())
+            + f"), more than {MAX_VARIANTS:,}; use fewer values or split it into several sweeps"
+        )
     return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*axes.values())]
 
 
