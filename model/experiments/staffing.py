@@ -52,7 +52,7 @@ from model.scenario.overrides import apply_overrides
 from model.scenario.schema import Scenario
 from model.simulation.draws import MAX_ROUNDS
 from model.simulation.replication import build_calendar
-from model.simulation.rules import effective_rules
+from model.simulation.rules import Rules, effective_rules
 
 #: Pool kinds the Erlang-C screen covers (government people; the mechanisms' pools are not).
 SCREENED = ("department", "signoff")
@@ -132,9 +132,14 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
                 load += item.conversion_wd.mean * effort_factor
                 load += options.change_probability * options.rereview_fraction * effort
                 count += 1 + options.change_probability
+                decisions[item.department] += share  # the simulated opinion is signed too
             work[item.department] += share * load
             visits[item.department] += share * count
             decisions[item.department] += share
+        # Without the one window, each department's own window takes the intake.
+        for office, applications in _office_applications(scenario, type_name, rules):
+            work[office] += share * applications * scenario.intake_wd.mean
+            visits[office] += share * applications
     # Other applications arrive per calendar year; the pools work on working days.
     working_days_per_year = _working_days_per_year(scenario)
     rows = []
@@ -170,6 +175,38 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _office_applications(
+    scenario: Scenario, project_type: str, rules: Rules
+) -> list[tuple[str, float]]:
+    """Applications per project that a department's own window takes in (its intake).
+
+    None with the one window (its clerks take them). A stage applied for as one
+    group (parallel approval; joint acceptance; one licence) is one application
+    at each department involved; otherwise each item is one. Online applications
+    need no intake.
+    """
+    m = scenario.mechanisms
+    if m.one_window.enabled or scenario.intake_wd.mean == 0:
+        return []
+    grouped = {
+        "land": rules.parallel,
+        1: rules.parallel,
+        2: rules.parallel,
+        3: rules.parallel,
+        4: m.joint_acceptance.enabled,
+        "licence": m.one_industry_one_license.enabled,
+    }
+    counts: dict[str, float] = {}
+    for stage, names in rules.stage_items[project_type].items():
+        groups = [names] if grouped.get(stage, False) and names else [[n] for n in names]
+        for group in groups:
+            online = m.online.enabled and all(scenario.items[n].online_eligible for n in group)
+            at_office = 1.0 - (m.online.share if online else 0.0)
+            for department in dict.fromkeys(scenario.items[n].department for n in group):
+                counts[department] = counts.get(department, 0.0) + at_office
+    return list(counts.items())
 
 
 def _working_days_per_year(scenario: Scenario) -> float:
