@@ -12,6 +12,7 @@ import multiprocessing
 import time
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,12 +217,12 @@ def test_ctrl_c_keeps_finished_replications_and_a_rerun_resumes(
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert multiprocessing.active_children() == []
-    saved = {p.name: p.stat().st_mtime_ns for p in (tmp_path / ".checkpoints").glob("*.pkl")}
+    saved = {p.name: p.stat().st_mtime_ns for p in (tmp_path / ".checkpoints").glob("*.zip")}
     assert len(saved) >= 2
 
     resumed = compare(pair, replications=3, seed=5, workers=workers, checkpoint_dir=tmp_path)
     assert_same(serial, resumed.results)
-    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / ".checkpoints").glob("*.pkl")}
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / ".checkpoints").glob("*.zip")}
     assert len(after) == 6
     # The finished replications were read back, not recomputed and rewritten.
     assert all(after[name] == mtime for name, mtime in saved.items())
@@ -231,39 +232,46 @@ def test_a_damaged_checkpoint_is_recomputed(
     pair: list[Scenario], serial: list[Results], tmp_path: Path
 ) -> None:
     compare(pair, replications=3, seed=5, checkpoint_dir=tmp_path)
-    victim = sorted((tmp_path / ".checkpoints").glob("*.pkl"))[0]
-    victim.write_bytes(b"not a pickle")
-    (tmp_path / ".checkpoints" / ".stray.pkl.x1y2.partial").write_bytes(b"half written")
+    victim = sorted((tmp_path / ".checkpoints").glob("*.zip"))[0]
+    victim.write_bytes(b"not a checkpoint")
+    (tmp_path / ".checkpoints" / ".stray.zip.x1y2.partial").write_bytes(b"half written")
     again = compare(pair, replications=3, seed=5, checkpoint_dir=tmp_path)
     assert_same(serial, again.results)
     assert not list((tmp_path / ".checkpoints").glob("*.partial"))
 
 
+@dataclass(frozen=True)
+class Box:
+    """The smallest checkpointable value."""
+
+    value: int
+
+
 def test_checkpoints_of_other_code_are_discarded(tmp_path: Path) -> None:
     store = CheckpointStore(tmp_path)
     store.open()
-    store.save("k", {"x": 1})
-    assert store.load("k") == {"x": 1}
+    store.save("k", Box(1))
+    assert store.load("k", Box) == Box(1)
     manifest = tmp_path / ".checkpoints" / "manifest.json"
     manifest.write_text('{"code": "someone-elses"}')
     reopened = CheckpointStore(tmp_path)
     reopened.open()
-    assert reopened.load("k") is None
+    assert reopened.load("k", Box) is None
 
 
 def test_checkpoint_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = CheckpointStore(tmp_path)
     store.open()
-    store.save("k", 1)
+    store.save("k", Box(1))
 
     def fail(*args: Any) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
-        store.save("k", 2)
+        store.save("k", Box(2))
     monkeypatch.undo()
-    assert store.load("k") == 1  # the old value is intact
+    assert store.load("k", Box) == Box(1)  # the old value is intact
     assert not list((tmp_path / ".checkpoints").glob("*.partial"))
 
 

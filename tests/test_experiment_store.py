@@ -10,7 +10,7 @@ from pandas.testing import assert_frame_equal
 
 from conftest import make_scenario
 from model.experiments.checkpoints import CheckpointStore
-from model.experiments.batch import identity, run
+from model.experiments.batch import identity, replicate, run
 from model.outputs.folders import (
     OutputExistsError,
     finish_output,
@@ -48,8 +48,8 @@ def test_output_folder_resumes_only_the_same_run(tmp_path: Path) -> None:
 
     fresh = prepare_output(out, same, overwrite=False)
     assert fresh.resumed == 0
-    fresh.checkpoints.save("a", 1)
-    fresh.checkpoints.save("b", 2)
+    fresh.checkpoints.save("a", replicate(scenario, 0, 1, keep_tables=False))
+    fresh.checkpoints.save("b", replicate(scenario, 1, 1, keep_tables=False))
 
     again = prepare_output(out, same, overwrite=False)  # the rerun after a kill
     assert again.resumed == 2

@@ -59,7 +59,7 @@ def environment() -> dict[str, str]:
 
 def checkpoints(out: Path) -> int:
     """Replications saved so far."""
-    return len(list((out / ".checkpoints").glob("*.pkl")))
+    return len(list((out / ".checkpoints").glob("*.zip")))
 
 
 def wait_for(condition: object, timeout: float) -> bool:

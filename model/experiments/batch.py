@@ -284,7 +284,11 @@ class Replications:
         self.execution.plan(len(missing))
         tasks = []
         for v, r in missing:
-            cached = self.checkpoints.load(self._key(v, r)) if self.checkpoints else None
+            cached = (
+                self.checkpoints.load(self._key(v, r), ReplicationTables)
+                if self.checkpoints
+                else None
+            )
             if isinstance(cached, ReplicationTables) and cached.replication == r:
                 self._keep(v, cached)
                 self.execution.advance()

@@ -3,37 +3,113 @@
 A replication is a pure function of (scenario content, seed, replication
 index, code), so its result can be saved under that key the moment it arrives
 and reused by any later run that asks for the same key. Each result is one
-pickle file under ``<out>/.checkpoints/``, written to a temporary name, flushed
-to disk and renamed (``os.replace`` is atomic on POSIX and Windows), so a
-killed process leaves either a complete file or none; stray temporary files are
+file under ``<out>/.checkpoints/``, written to a temporary name, flushed to
+disk and renamed (``os.replace`` is atomic on POSIX and Windows), so a killed
+process leaves either a complete file or none; stray temporary files are
 ignored and removed. A file that cannot be read back is recomputed.
+
+A checkpoint holds data only, never code: it is a zip archive of one Parquet
+file per table and one JSON file (``fields.json``) for the small fields, and
+it is read back into the dataclass the caller names. Nothing in a results
+folder is unpickled, so a file planted there can at worst hold wrong numbers
+(as a planted CSV could), never run anything.
 
 A *manifest* records what run the folder belongs to (command, scenario hashes,
 seed, detail, code fingerprint). A folder is resumed only when its manifest
 matches the run about to start, so leftovers of another run are never mixed in.
-
-The files are pickles: read checkpoints only from folders you wrote yourself.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import hashlib
+import io
 import json
 import os
-import pickle
 import shutil
+import stat
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from model.files import TEMPORARY_SUFFIX, write_atomic
+import pandas as pd
+
+from model.files import TEMPORARY_SUFFIX, atomic_path, write_atomic
 
 #: Folder (inside the results folder) that holds the checkpoints.
 FOLDER = ".checkpoints"
 MANIFEST = "manifest.json"
-_SUFFIX = ".pkl"
+_SUFFIX = ".zip"
+#: Member of a checkpoint holding its fields other than tables.
+_FIELDS = "fields.json"
+#: Largest checkpoint read back (a replication's tables are a few megabytes).
+MAX_CHECKPOINT_BYTES = 2 * 1024**3
+
+T = TypeVar("T")
+
+
+class CheckpointFormatError(ValueError):
+    """A checkpoint file does not hold what a checkpoint holds."""
+
+
+def encode(value: Any) -> bytes:
+    """A dataclass instance as a checkpoint: Parquet per DataFrame field, JSON for the rest."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        raise TypeError(f"a checkpoint holds a dataclass instance, not {type(value).__name__}")
+    fields: dict[str, Any] = {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for spec in dataclasses.fields(value):
+            item = getattr(value, spec.name)
+            if isinstance(item, pd.DataFrame):
+                table = io.BytesIO()
+                item.to_parquet(table, index=None)  # a RangeIndex as metadata, others as columns
+                archive.writestr(f"{spec.name}.parquet", table.getvalue())
+            else:
+                fields[spec.name] = item
+        archive.writestr(_FIELDS, json.dumps(fields, default=_plain, allow_nan=True))
+    return buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    """JSON for numpy scalars (``summary`` values may be ``numpy.float64``)."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot be stored in a checkpoint")
+
+
+def decode(raw: bytes, kind: type[T]) -> T:
+    """The ``kind`` instance encoded in ``raw`` by :func:`encode`.
+
+    Raises:
+        CheckpointFormatError: ``raw`` is not such a checkpoint.
+
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = set(archive.namelist())
+            fields = json.loads(archive.read(_FIELDS))
+            if not isinstance(fields, dict):
+                raise CheckpointFormatError("fields.json is not a mapping")
+            values: dict[str, Any] = {}
+            for spec in dataclasses.fields(kind):  # type: ignore[arg-type]
+                member = f"{spec.name}.parquet"
+                if member in names:
+                    values[spec.name] = pd.read_parquet(io.BytesIO(archive.read(member)))
+                elif spec.name in fields:
+                    item = fields[spec.name]
+                    values[spec.name] = tuple(item) if isinstance(item, list) else item
+                else:
+                    raise CheckpointFormatError(f"no field {spec.name!r}")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise CheckpointFormatError(str(error)) from None
+    try:
+        return kind(**values)
+    except TypeError as error:
+        raise CheckpointFormatError(str(error)) from None
 
 
 #: Modules whose code decides what a replication returns; their imports within
@@ -171,12 +247,25 @@ class CheckpointStore:
 
     # -- results ----------------------------------------------------------------
 
-    def load(self, key: str) -> Any | None:
-        """The saved result for ``key``, or None when absent or unreadable."""
+    def load(self, key: str, kind: type[T]) -> T | None:
+        """The saved ``kind`` for ``key``, or None when absent or unreadable.
+
+        Only a regular file of at most :data:`MAX_CHECKPOINT_BYTES` is read (a
+        planted symlink, FIFO or device is ignored and removed).
+        """
         path = self.path / (key + _SUFFIX)
         try:
+            mode = os.lstat(path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return None
+        if not stat.S_ISREG(mode.st_mode) or mode.st_size > MAX_CHECKPOINT_BYTES:
+            path.unlink(missing_ok=True)
+            return None
+        try:
             with path.open("rb") as handle:
-                value = pickle.load(handle)
+                value = decode(handle.read(MAX_CHECKPOINT_BYTES + 1), kind)
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - a damaged file is recomputed, never fatal
@@ -186,11 +275,10 @@ class CheckpointStore:
         return value
 
     def save(self, key: str, value: Any) -> None:
-        """Write ``value`` under ``key`` atomically."""
+        """Write ``value`` (a dataclass of tables and plain fields) under ``key`` atomically."""
         self.path.mkdir(parents=True, exist_ok=True)
-        write_atomic(
-            self.path / (key + _SUFFIX), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        )
+        with atomic_path(self.path / (key + _SUFFIX)) as temporary:
+            temporary.write_bytes(encode(value))
         self.saved += 1
 
     def keys(self) -> Iterator[str]:

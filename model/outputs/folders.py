@@ -119,7 +119,7 @@ def _parts(results: Results, source: CheckpointStore) -> Iterator[ReplicationTab
         key = replication_key(
             str(info["scenario_hash"]), int(info["seed"]), r, str(info["checkpoint_detail"])
         )
-        part = source.load(key)
+        part = source.load(key, ReplicationTables)
         if not isinstance(part, ReplicationTables):
             raise FileNotFoundError(f"checkpoint {key} is missing from {source.path}")
         yield part
