@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,85 @@ SCORECARD_COLUMNS: tuple[str, ...] = ("department", "queued_day", "finished_day"
 
 
 class OutputExistsError(Exception):
-    """The results folder exists and overwriting was not allowed."""
+    """The results folder exists and overwriting was not allowed (or another run holds it)."""
+
+
+#: File inside a results folder that a run holds locked while it writes there.
+LOCK = ".lock"
+#: Names inside a results folder that belong to the run itself, not to results.
+INTERNAL = frozenset({".checkpoints", LOCK})
+
+
+#: Folders this process holds locked (a notebook may prepare one folder twice).
+_HELD: dict[str, int] = {}
+
+
+def _lock(folder: Path) -> int:
+    """Lock ``folder`` for this process (released by :func:`finish_output` or at exit).
+
+    An advisory ``flock`` on POSIX; on Windows no lock is taken.
+
+    Raises:
+        OutputExistsError: Another process is writing into the folder.
+
+    """
+    key = os.path.realpath(folder)
+    if key in _HELD:
+        return _HELD[key]
+    if sys.platform == "win32":
+        return -1
+    import fcntl
+
+    path = folder / LOCK
+    try:
+        if path.is_symlink():
+            path.unlink()
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise OutputExistsError(f"{folder}: cannot lock the folder: {error.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise OutputExistsError(
+            f"{folder} is being written by another run right now; wait for it to finish "
+            "or choose another --out"
+        ) from None
+    _HELD[key] = handle
+    return handle
+
+
+def _unlock(folder: Path, handle: int) -> None:
+    if _HELD.pop(os.path.realpath(folder), None) is not None:
+        (folder / LOCK).unlink(missing_ok=True)
+        os.close(handle)
+
+
+def _clear(folder: Path) -> None:
+    """Remove everything in ``folder`` but its lock (``--force``: replaced whole)."""
+    for entry in folder.iterdir():
+        if entry.name == LOCK:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name`` for a results subfolder, refusing names that escape or collide.
+
+    Raises:
+        OutputExistsError: ``name`` is empty, has a path separator, names one of
+            the run's own entries (``.checkpoints``) or is a symlink.
+
+    """
+    if not name or name in (".", "..") or "/" in name or os.sep in name or name in INTERNAL:
+        raise OutputExistsError(f"{name!r} cannot be the name of a results subfolder")
+    path = folder / name
+    if path.is_symlink():
+        raise OutputExistsError(f"{path} is a symbolic link; results are never written through one")
+    return path
 
 
 @dataclass(frozen=True)
@@ -55,6 +135,8 @@ class Output:
     folder: Path
     checkpoints: CheckpointStore
     resumed: int
+    lock: int = -1
+    """Descriptor of the folder's lock file, held until :func:`finish_output` (or exit)."""
 
 
 def prepare_output(
@@ -69,36 +151,51 @@ def prepare_output(
     * any other non-empty folder is refused unless ``overwrite`` (``--force``),
       which discards its checkpoints.
 
+    The folder is locked while the run writes it, so a second run into the same
+    folder is refused at once; ``--force`` empties the folder whole (nothing of
+    an earlier run is left to be mixed into a later report).
+
     Raises:
-        OutputExistsError: The folder holds something else and ``overwrite`` is off.
+        OutputExistsError: The folder holds something else and ``overwrite`` is
+            off, it is a file, or another run is writing into it.
 
     """
     folder = Path(path)
-    store = CheckpointStore(folder)
-    if folder.exists() and any(folder.iterdir()):
-        if store.matches(identity) and not overwrite:
-            store.start(identity)
-            return Output(folder, store, store.count())
-        if not overwrite:
-            detail = (
-                " (its checkpoints belong to a different run: other scenarios, seed, "
-                "command or version)"
-                if store.manifest() is not None
-                else ""
-            )
-            raise OutputExistsError(
-                f"{folder} already exists and is not empty{detail}; pass --force to "
-                "overwrite it or choose another --out"
-            )
-        store.remove()
+    if folder.exists() and not folder.is_dir():
+        raise OutputExistsError(
+            f"{folder} exists and is not a folder; choose another --out for the results"
+        )
     folder.mkdir(parents=True, exist_ok=True)
-    store.start(identity)
-    return Output(folder, store, 0)
+    lock = _lock(folder)
+    try:
+        store = CheckpointStore(folder)
+        if any(entry.name != LOCK for entry in folder.iterdir()):
+            if store.matches(identity) and not overwrite:
+                store.start(identity)
+                return Output(folder, store, store.count(), lock)
+            if not overwrite:
+                detail = (
+                    " (its checkpoints belong to a different run: other scenarios, seed, "
+                    "command or version)"
+                    if store.manifest() is not None
+                    else ""
+                )
+                raise OutputExistsError(
+                    f"{folder} already exists and is not empty{detail}; pass --force to "
+                    "overwrite it or choose another --out"
+                )
+            _clear(folder)
+        store.start(identity)
+    except BaseException:
+        _unlock(folder, lock)
+        raise
+    return Output(folder, store, 0, lock)
 
 
 def finish_output(output: Output) -> None:
-    """Delete the checkpoints once every final table is written."""
+    """Delete the checkpoints once every final table is written, and unlock the folder."""
     output.checkpoints.remove()
+    _unlock(output.folder, output.lock)
 
 
 def write_table(table: pd.DataFrame, path: Path, fmt: Format) -> Path:
@@ -245,7 +342,7 @@ def write_comparison(
     names = list(names or comparison.names)
     written: list[Path] = []
     for name, results in zip(names, comparison.results, strict=True):
-        written += write_results(results, folder / name, fmt, source)
+        written += write_results(results, inside(folder, name), fmt, source)
     written.append(write_table(comparison.kpis(), folder / "comparison_kpis", fmt))
     if len(comparison.results) > 1:
         written.append(
@@ -301,13 +398,60 @@ class ResultsFolder:
 
 
 def read_table(folder: Path, stem: str) -> pd.DataFrame | None:
-    """``stem.parquet`` or ``stem.csv`` from ``folder``, or None if neither exists."""
+    """``stem.parquet`` or ``stem.csv`` from ``folder``, or None if neither exists.
+
+    Raises:
+        ResultsFolderError: The file exists but is not a table (damaged or not ours).
+
+    """
     parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if parquet.is_file():
-        return pd.read_parquet(parquet)
-    if csv.is_file():
-        return pd.read_csv(csv)
+    try:
+        if parquet.is_file():
+            return pd.read_parquet(parquet)
+        if csv.is_file():
+            return pd.read_csv(csv)
+    except Exception as error:  # noqa: BLE001 - pandas and pyarrow raise many kinds
+        path = parquet if parquet.is_file() else csv
+        raise ResultsFolderError(
+            f"{path}: cannot be read as a table ({type(error).__name__}); the folder is "
+            "damaged: write it again with the command that made it"
+        ) from None
     return None
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    """``folder/manifest.json`` as a mapping.
+
+    Raises:
+        ResultsFolderError: It is missing, unreadable or not a JSON mapping.
+
+    """
+    path = folder / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not valid JSON"
+        raise ResultsFolderError(
+            f"{path}: cannot be read ({reason}); the folder is damaged"
+        ) from None
+    if not isinstance(data, dict):
+        raise ResultsFolderError(f"{path}: not a results manifest; the folder is damaged")
+    return data
+
+
+def check_complete(folder: Path) -> None:
+    """Refuse a folder a run has not finished writing.
+
+    Raises:
+        ResultsFolderError: ``folder`` still holds the run's checkpoints (it was
+            interrupted, or is being written right now).
+
+    """
+    if (folder / ".checkpoints").exists():
+        raise ResultsFolderError(
+            f"{folder} is incomplete: the run that writes it was interrupted or is still "
+            "running (its .checkpoints are there). Run the same command again to finish it"
+        )
 
 
 def read_scenario(folder: Path) -> Scenario | None:
@@ -332,7 +476,17 @@ def read_scenario_results(folder: Path, scenario: Scenario | None = None) -> Sce
         ResultsFolderError: A required table is missing.
 
     """
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = _read_manifest(folder)
+    listed = manifest.get("tables", [])
+    absent = [
+        str(name)
+        for name in (listed if isinstance(listed, list) else [])
+        if not (folder / str(name)).is_file()
+    ]
+    if absent:
+        raise ResultsFolderError(
+            f"{folder} is incomplete: missing {', '.join(absent)} (listed in its manifest)"
+        )
     tables = {
         name: read_table(folder, name) for name in ("summary", "projects", "items", "resources")
     }
@@ -370,6 +524,7 @@ def load_results(
     folder = Path(results_dir)
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder} is not a folder of results")
+    check_complete(folder)
     given = dict(scenarios or {})
     parts: list[ScenarioResults] = []
     if (folder / "manifest.json").is_file():

@@ -88,12 +88,20 @@ def cjk_rc() -> dict[str, Any]:
     Matplotlib falls back glyph by glyph through ``font.family``, so Latin
     text and the minus sign keep DejaVu Sans and only CJK characters use the
     CJK font. Use as ``with plt.rc_context(cjk_rc()): ...``.
+
+    Mathtext is off: names come from scenario files, and a ``$`` in one is a
+    dollar sign to show, not the start of a formula (``a$b$c`` would otherwise be
+    typeset, and an unbalanced one would fail the figure).
     """
     family = cjk_family()
     fallback = [family] if family else []
     # The fallback chain is read from ``font.family`` itself; a generic family
     # such as "sans-serif" resolves to one font and would not fall back.
-    return {"font.family": ["DejaVu Sans", *fallback], "axes.unicode_minus": True}
+    return {
+        "font.family": ["DejaVu Sans", *fallback],
+        "axes.unicode_minus": True,
+        "text.parse_math": False,
+    }
 
 
 def use_cjk_font() -> str | None:

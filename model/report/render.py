@@ -170,6 +170,10 @@ def write_report(
     if fmt not in ("html", "pdf"):
         raise ReportError(f"unknown format {fmt!r}; use html or pdf")
     target = Path(out) if out is not None else default_report_path(results_dir, lang, fmt)
+    if target.is_dir():
+        raise ReportError(
+            f"{target} is a folder; give the report's file name, e.g. {target / f'report.{fmt}'}"
+        )
     if target.exists() and not overwrite:
         raise OutputExistsError(
             f"{target} already exists; pass --force to replace it or choose another --out"

@@ -51,10 +51,15 @@ def print_notes(notes: Iterable[str]) -> None:
 
 
 def unique_names(stems: Sequence[str]) -> list[str]:
-    """File stems made unique by numbering repeats: ``a, a-2, a-3``."""
+    """File stems made unique by numbering repeats: ``a, a-2, a-3``.
+
+    A leading dot is dropped (``.checkpoints.yaml`` gives ``checkpoints``), so a
+    scenario's folder can neither be hidden nor take the name of the run's own
+    ``.checkpoints`` or ``.lock``.
+    """
     seen: dict[str, int] = {}
     out = []
-    for stem in stems:
+    for stem in (s.lstrip(".") or "scenario" for s in stems):
         seen[stem] = seen.get(stem, 0) + 1
         out.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
     return out
