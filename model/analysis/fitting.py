@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,17 +370,40 @@ def fit_durations(
 # -- reading a log ------------------------------------------------------------------
 
 
+#: Longest time an event log may span: working days are counted over it.
+MAX_LOG_SPAN_DAYS = 100 * 365
+#: Largest event log ``fit`` reads (a county's years of events are far smaller).
+MAX_LOG_BYTES = 1024**3
+
+
 def read_log(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read and check an event-log CSV; adds ``day`` (float days since the first date).
 
+    Only a regular file of at most :data:`MAX_LOG_BYTES` is read: a device
+    (``/dev/zero``), a named pipe or a folder is refused before it is opened.
+
     Raises:
-        FitError: The file cannot be read or lacks the needed columns.
+        FitError: The file cannot be read, is not a regular file, is too large
+            or lacks the needed columns.
 
     """
     try:
+        mode = os.stat(path)
+    except OSError as error:
+        raise FitError(f"{path}: cannot read the log: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise FitError(f"{path} is a folder; give the event-log CSV file")
+    if not stat.S_ISREG(mode.st_mode):
+        raise FitError(f"{path} is not a regular file (a device or a named pipe); give a CSV file")
+    if mode.st_size > MAX_LOG_BYTES:
+        raise FitError(
+            f"{path} is larger than {MAX_LOG_BYTES // 1024**2} MB; refusing to read it "
+            "(fit a sample of the log)"
+        )
+    try:
         log = pd.read_csv(path, dtype={"case_id": str, "item": str, "event": str, "resource": str})
     except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise FitError(f"{path}: cannot read the log: {error}") from error
+        raise FitError(f"{path}: cannot read the log: {error}") from None
     return prepare_log(log, str(path))
 
 
@@ -405,17 +429,37 @@ def prepare_log(log: pd.DataFrame, origin: str = "log") -> pd.DataFrame:
     log["lifecycle"] = (
         log["lifecycle"].fillna("complete").astype(str) if "lifecycle" in log else "complete"
     )
-    stamps = pd.to_datetime(log["timestamp"], utc=False, errors="coerce", format="ISO8601")
+    try:
+        stamps = pd.to_datetime(log["timestamp"], utc=False, errors="coerce", format="ISO8601")
+    except (ValueError, OverflowError, TypeError) as error:
+        raise FitError(
+            f"{origin}: unreadable timestamps ({error}); use ISO 8601 dates between the "
+            "years 1678 and 2261, e.g. 2026-03-02T09:30:00+08:00"
+        ) from None
     if stamps.isna().any():
         bad = log.loc[stamps.isna(), "timestamp"].iloc[0]
         raise FitError(
             f"{origin}: unreadable timestamp {bad!r} (use ISO 8601, e.g. 2026-03-02T09:30:00+08:00)"
         )
-    if stamps.dt.tz is None:
-        stamps = stamps.dt.tz_localize(CHINA)
-    local = stamps.dt.tz_convert(CHINA).dt.tz_localize(None)
-    first = local.min().normalize()
-    log["day"] = (local - first) / pd.Timedelta(days=1)
+    try:
+        if stamps.dt.tz is None:
+            stamps = stamps.dt.tz_localize(CHINA)
+        local = stamps.dt.tz_convert(CHINA).dt.tz_localize(None)
+        first = local.min().normalize()
+        log["day"] = (local - first) / pd.Timedelta(days=1)
+    except (ValueError, OverflowError, TypeError, AttributeError) as error:
+        raise FitError(
+            f"{origin}: timestamps out of range or of mixed kinds ({type(error).__name__}); "
+            "use ISO 8601 dates between the years 1678 and 2261, all with or all without "
+            "a UTC offset"
+        ) from None
+    span = float(log["day"].max()) if len(log) else 0.0
+    if span > MAX_LOG_SPAN_DAYS:
+        raise FitError(
+            f"{origin}: the log spans {span / 365.25:,.0f} years (from {first.date()} to "
+            f"{local.max().date()}); more than {MAX_LOG_SPAN_DAYS // 365} years is a "
+            "timestamp mistake"
+        )
     log.attrs["start_date"] = first.date()
     log.attrs["origin"] = origin
     return log

@@ -18,7 +18,10 @@ from model.scenario.positions import Position
 from model.scenario.problems import ScenarioError
 from model.scenario.yaml_reader import read_yaml
 
-__all__ = ["read_with_extends"]
+__all__ = ["MAX_EXTENDS_DEPTH", "read_with_extends"]
+
+#: Longest chain of ``extends`` followed (a real one is two or three files long).
+MAX_EXTENDS_DEPTH = 32
 
 
 def read_with_extends(display: str) -> tuple[dict[str, Any], Position]:
@@ -68,6 +71,14 @@ def _read_chain(
     parent_display = os.path.normpath(os.path.join(os.path.dirname(display), parent))
     here = (os.path.realpath(display), display)
     chain = (*chain, here)
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError.single(
+            display,
+            ext_pos.line,
+            "extends",
+            f"more than {MAX_EXTENDS_DEPTH} files in the chain of 'extends' starting at "
+            f"{chain[0][1]}; a scenario extends a base, which may extend another, not dozens",
+        )
     parent_real = os.path.realpath(parent_display)
     for index, (real, _) in enumerate(chain):
         if real == parent_real:

@@ -75,6 +75,9 @@ def read_text(display: str) -> str:
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)):
         # Reading /dev/tty would wait for typing, /dev/zero would never end.
         raise ScenarioError.single(display, None, "", "is a device, not a file")
+    if mode is not None and stat.S_ISFIFO(mode):
+        # Opening a named pipe waits until something writes to it: maybe forever.
+        raise ScenarioError.single(display, None, "", "is a named pipe (FIFO), not a file")
     try:
         with open(display, "rb") as handle:
             # Read one byte past the limit rather than trusting stat(): pipes and

@@ -88,6 +88,20 @@ def convert_csv_pipeline(data: dict[str, Any], pos: Position) -> None:
     if unreadable is not None:
         raise ScenarioError.single(path_pos.file, path_pos.line, "pipeline.path", unreadable)
     reader = csv.DictReader(io.StringIO(read_text(display), newline=""))
+    try:
+        projects, positions = _pipeline_rows(reader, display)
+    except csv.Error as exc:
+        raise ScenarioError.single(
+            display, reader.line_num, "", f"CSV format error: {exc}"
+        ) from None
+    data["pipeline"] = projects
+    pos.mapping()["pipeline"] = Position(display, 1, positions)
+
+
+def _pipeline_rows(
+    reader: csv.DictReader[str], display: str
+) -> tuple[list[dict[str, Any]], list[Position]]:
+    """The records and positions of a pipeline CSV, or every problem found in it."""
     missing = [c for c in ("name", "type", "signed") if c not in (reader.fieldnames or [])]
     if missing:
         raise ScenarioError.single(
@@ -144,8 +158,7 @@ def convert_csv_pipeline(data: dict[str, Any], pos: Position) -> None:
         positions.append(Position(display, line, {k: Position(display, line) for k in record}))
     if problems:
         raise ScenarioError(problems[:_MAX_CSV_PROBLEMS])
-    data["pipeline"] = projects
-    pos.mapping()["pipeline"] = Position(display, 1, positions)
+    return projects, positions
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -175,13 +188,13 @@ def _read_signings(display: str) -> tuple[list[dict[str, Any]], list[Position]]:
         names = [cell.strip().lower() for cell in header]
         missing = [column for column in ("date", "type") if column not in names]
         if missing:
-            found = ", ".join(cell.strip() for cell in header)
+            # The header's cells are not quoted: the path may name any file.
             raise ScenarioError.single(
                 display,
                 reader.line_num,
                 "",
                 f"CSV header lacks column {' and '.join(repr(m) for m in missing)} "
-                f"(found: {found}); expected 'date,type'",
+                f"(found {len(header)} column(s)); expected a first line 'date,type'",
                 closest(missing[0], [n for n in names if n not in ("date", "type")]),
             )
         date_col, type_col = names.index("date"), names.index("type")

@@ -198,9 +198,23 @@ def read_yaml(display: str) -> tuple[dict[str, Any], Position]:
             display,
             pos.line,
             "",
-            f"the top level must be a mapping (key: value lines), not {describe_value(data)}",
+            # Only the kind of value: the file may be any file an ``extends`` named
+            # (/etc/passwd reads as one long string), and its text is not ours to show.
+            f"the top level must be a mapping (key: value lines), not {_kind(data)}; "
+            "is this a scenario file?",
         )
     return data, pos
+
+
+def _kind(value: Any) -> str:
+    """What kind of value ``value`` is, without quoting it."""
+    if value is None:
+        return "an empty file"
+    if isinstance(value, str):
+        return "a line of text"
+    if isinstance(value, list):
+        return "a list"
+    return "a single value"
 
 
 def _yaml_problem(display: str, exc: yaml.MarkedYAMLError) -> Problem:
