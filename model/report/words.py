@@ -28,11 +28,13 @@ TEXT: dict[Lang, dict[str, str]] = {
         "targets": "Targets",
         "targets_intro": (
             "Share of projects that meet each target of the reform documents, mean over "
-            "replications with 95 % CI. Durations here are on the enterprise clock (they "
-            "include the enterprise's own preparation and intermediaries), while the official "
-            "targets count government time only, so these shares are conservative. The "
-            "government clock of each approval item is compared with its limit in 'share of "
-            "items within limit' above."
+            "replications with 95 % CI. Each target is measured on its own clock: the "
+            "government clock, the time a government office holds the file, from project "
+            "filing (赋码) to the target's end; the enterprise's own preparation and "
+            "corrections, intermediaries and expert review or public notice do not count. "
+            "The enterprise's elapsed days (signing → start and so on) are in the key outputs "
+            "above. Each approval item's government time is compared with its limit in "
+            "'share of items within limit'."
         ),
         "target": "target",
         "measured_as": "measured as",
@@ -105,9 +107,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         "output": "指标",
         "targets": "目标达成情况",
         "targets_intro": (
-            "达到各项改革目标的项目占比，为各次重复的均值及 95% 置信区间。此处时长按企业口径计算"
-            "（含企业自身准备和中介服务时间），而官方目标只计政府办理时间，因此这些占比偏保守。"
-            "各审批事项的政府口径时长与其办理时限的比较见上表“在时限内办结的事项占比”。"
+            "达到各项改革目标的项目占比，为各次重复的均值及 95% 置信区间。"
+            "每项目标按其自身口径计算：政府用时，即政府部门持有材料的时间，自赋码起至该目标的终点；"
+            "企业自身准备和补正、中介服务以及专家评审、公示期间不计入。"
+            "企业口径的经历天数（签约→开工等）见上表关键指标。"
+            "各审批事项的政府用时与其办理时限的比较见“在时限内办结的事项占比”。"
         ),
         "target": "目标",
         "measured_as": "计算口径",

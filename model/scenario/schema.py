@@ -175,11 +175,10 @@ class Item(_Frozen):
     @model_validator(mode="after")
     def _one_work_measure(self) -> Item:
         if (self.work_hours is None) == (self.effort_wd is None):
-            _raise(
-                "work_hours",
+            # Reported at the item: the fix may be to either field.
+            raise ValueError(
                 "give the case officer's touch time as work_hours (hours) or effort_wd "
-                "(working days), exactly one of them",
-                None,
+                "(working days), exactly one of them"
             )
         return self
 
