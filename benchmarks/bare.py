@@ -44,6 +44,12 @@ def check_supported(scenario: Scenario) -> None:
         problems.append("EDF queues or staff changes")
     if scenario.pipeline:
         problems.append("a pipeline of projects in progress")
+    if (
+        scenario.government.pace.mean > 0
+        or any(d.signoff or d.background or d.meetings for d in scenario.departments.values())
+        or any(i.at_meeting for i in scenario.items.values())
+    ):
+        problems.append("the government-work model (pace, sign-off, meetings, background)")
     if problems:
         raise ValueError("the bare model does not cover " + "; ".join(problems))
 

@@ -50,6 +50,8 @@ def test_bare_model_refuses_what_it_does_not_model() -> None:
         bare_replication(make_scenario(**{"mechanisms.agents.enabled": True}), 0)
     with pytest.raises(ValueError, match="simulated approval"):
         bare_replication(make_scenario(simulated_approval=True), 0)
+    with pytest.raises(ValueError, match="government-work model"):
+        bare_replication(make_scenario(**{"government.pace": 0.5}), 0)
 
 
 def test_measure_models_counts_the_same_simpy_work() -> None:
