@@ -255,17 +255,19 @@ class CheckpointStore:
         """
         path = self.path / (key + _SUFFIX)
         try:
-            mode = os.lstat(path)
+            # O_NONBLOCK: a planted FIFO must not block the open; O_NOFOLLOW: nor a link.
+            handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
-        except OSError:
-            return None
-        if not stat.S_ISREG(mode.st_mode) or mode.st_size > MAX_CHECKPOINT_BYTES:
+        except OSError:  # a symlink (ELOOP), or unreadable
             path.unlink(missing_ok=True)
             return None
         try:
-            with path.open("rb") as handle:
-                value = decode(handle.read(MAX_CHECKPOINT_BYTES + 1), kind)
+            with os.fdopen(handle, "rb") as stream:
+                info = os.fstat(stream.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKPOINT_BYTES:
+                    raise CheckpointFormatError("not a regular file of a sensible size")
+                value = decode(stream.read(info.st_size + 1), kind)
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - a damaged file is recomputed, never fatal
