@@ -65,3 +65,18 @@ def test_readme_python_example_runs(monkeypatch: object) -> None:
     finally:
         os.chdir(cwd)
     assert len(namespace["results"].projects) > 0  # type: ignore[attr-defined]
+
+
+def test_readme_scenario_example_validates_and_runs() -> None:
+    """The README's scenario example is a real scenario: it validates and simulates."""
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(name: small-county\n.*?)```", readme, re.S)
+    assert block is not None
+    data = yaml.safe_load(block.group(1))
+    data["run"]["replications"] = 1
+    scenario = model.Scenario.model_validate(data)
+    results = model.run(scenario, keep_events=False)
+    assert results.summary["projects"].iloc[0] > 0
+    assert {"自然资源和规划局/chief", "自然资源和规划局/leader"} <= set(results.resources["resource"])
