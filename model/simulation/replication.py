@@ -37,16 +37,28 @@ class RunLimitError(RuntimeError):
 
     Attributes:
         bound: The setting reached, ``run.max_events`` or ``run.max_wall_seconds``.
+        finished: Replications finished before it (set by the backend), if known.
+        saved_in: Where those are saved (set by the backend), if anywhere.
 
     """
 
-    def __init__(self, message: str, bound: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        bound: str = "",
+        finished: int | None = None,
+        saved_in: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.bound = bound
+        self.finished = finished
+        self.saved_in = saved_in
 
-    def __reduce__(self) -> tuple[type[RunLimitError], tuple[str, str]]:
-        """Cross process boundaries (a pool worker raises it) with its bound."""
-        return (type(self), (str(self), self.bound))
+    def __reduce__(
+        self,
+    ) -> tuple[type[RunLimitError], tuple[str, str, int | None, str | None]]:
+        """Cross process boundaries (a pool worker raises it) with its attributes."""
+        return (type(self), (str(self), self.bound, self.finished, self.saved_in))
 
 
 class _Bounds:
