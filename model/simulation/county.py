@@ -18,7 +18,7 @@ chance they act on was drawn at signing (:mod:`model.simulation.draws`).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -708,7 +708,7 @@ class County:
 
     def sign_projects(
         self,
-        projects: list[ProjectDraws],
+        projects: Iterable[ProjectDraws],
         pipeline: Sequence[tuple[ProjectDraws, PipelineProject]] = (),
     ) -> Process:
         """Continue the projects in progress, then start each signing at its time.

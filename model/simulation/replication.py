@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import cast
 
 import pandas as pd
 import simpy
@@ -194,7 +193,7 @@ def run_replication(
         for k, record in enumerate(scenario.pipeline)
     ]
     # sign_projects only iterates its argument once, in order.
-    env.process(county.sign_projects(cast("list[ProjectDraws]", projects()), pipeline))
+    env.process(county.sign_projects(projects(), pipeline))
     for k, (name, department) in enumerate(scenario.departments.items()):
         if department.background is not None and department.background.rate_per_year > 0:
             rng = streams.project_stream("background", k)

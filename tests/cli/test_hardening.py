@@ -39,7 +39,7 @@ from model.scenario.overrides import MAX_AXIS_VALUES, MAX_VARIANTS, grid, parse_
 from model.scenario.problems import ScenarioError
 from model.simulation.replication import RunLimitError, run_replication
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Address space a bounded run may use: far below what an unbounded one takes.
 MEMORY_LIMIT = 3 * 1024**3
 

@@ -17,7 +17,7 @@ from model.experiments.batch import compare
 from model.experiments.sweep import sweep
 from model.scenario.overrides import apply_overrides, grid, parse_assignment, parse_values
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(

@@ -224,13 +224,15 @@ def test_no_clear_difference_in_english() -> None:
 
 
 def test_target_shares_count_projects_per_replication() -> None:
+    """Each target reads its own government clock (filing → permit, filing → acceptance)."""
     projects = pd.DataFrame(
         {
             "replication": [0, 0, 0, 1, 1],
-            "land_to_start_days": [20.0, 50.0, 120.0, 10.0, float("nan")],
-            "land_to_start_wd": [14.0, 36.0, 86.0, 7.0, float("nan")],
-            "completion_to_acceptance_days": [5.0, 50.0, 10.0, 10.0, 5.0],
-            "completion_to_acceptance_wd": [4.0, 36.0, 36.0, 7.0, 4.0],
+            "government_prestart_days": [20.0, 50.0, 120.0, 10.0, float("nan")],
+            "government_full_days": [25.0, 100.0, 130.0, 20.0, float("nan")],
+            "government_full_wd": [18.0, 72.0, 122.0, 14.0, float("nan")],
+            # The enterprise's elapsed days must not be what a target reads.
+            "land_to_start_days": [500.0, 500.0, 500.0, 500.0, 500.0],
             "trips": [0, 1, 2, 5, 1],
             "finished": [True, True, True, True, False],
         }

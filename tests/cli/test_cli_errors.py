@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MINIMAL_FILE = ROOT / "tests" / "data" / "loader" / "minimal.yaml"
 MINIMAL = MINIMAL_FILE.read_text(encoding="utf-8")
 USER_ERROR = 2

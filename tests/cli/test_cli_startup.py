@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Runs ``python -m model ARGS`` and writes the names of all imported modules to a file.
 WRAPPER = """

@@ -14,7 +14,7 @@ from model.scenario.files import MAX_FILE_BYTES
 from model.scenario.loader import load_scenario, read_scenario_data
 from model.scenario.schema import Scenario
 
-DATA = Path(__file__).parent / "data" / "loader"
+DATA = Path(__file__).resolve().parents[1] / "data" / "loader"
 MINIMAL = (DATA / "minimal.yaml").read_text(encoding="utf-8")
 
 

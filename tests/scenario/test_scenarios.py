@@ -13,7 +13,7 @@ import pytest
 import model
 from model.experiments.batch import Comparison
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHORT = {"run.horizon_days": 730.0, "run.warmup_days": 365.0}
 
 

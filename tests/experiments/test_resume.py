@@ -23,7 +23,7 @@ from pandas.testing import assert_frame_equal
 
 from conftest import base_scenario_dict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REPLICATIONS = 8
 
 

@@ -23,7 +23,7 @@ from model.experiments.attribution import (
 )
 from model.experiments.batch import compare
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def game(k: int, value: object) -> dict[frozenset[int], np.ndarray]:

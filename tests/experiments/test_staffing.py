@@ -34,7 +34,7 @@ from model.experiments.staffing import (
 )
 from model.simulation.calendar import WorkCalendar
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 START = dt.date(2026, 1, 1)
 RATE_PER_WD = 4.5
 HORIZON_DAYS = 300

@@ -24,7 +24,7 @@ from model.experiments.sweep import sweep
 
 distributed = pytest.importorskip("distributed")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("projects", "items", "resources", "summary")
 
 
