@@ -26,6 +26,7 @@ def _csv(frame: object) -> str:
     return buffer.getvalue()
 
 
+@pytest.mark.slow  # the four bundled steps in full; CI runs it, `make check` skips it
 @pytest.mark.parametrize("step", golden.STEPS)
 def test_bundled_step_matches_golden_file(step: str) -> None:
     summary, projects = golden.golden_tables(step)

@@ -97,6 +97,7 @@ def scenario_file(folder: Path, stem: str = "s", **overrides: Any) -> Path:
 # -- 1. bounds that bound ------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs into a wall-clock bound under a memory limit
 def test_absurd_arrival_rate_stops_at_the_wall_bound_within_memory(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
@@ -108,6 +109,7 @@ def test_absurd_arrival_rate_stops_at_the_wall_bound_within_memory(tmp_path: Pat
     assert seconds < 60
 
 
+@pytest.mark.slow  # runs into a wall-clock bound under a memory limit
 def test_same_day_burst_from_a_csv_stops_at_the_wall_bound(tmp_path: Path) -> None:
     types = list(base_scenario_dict()["project_types"])
     rows = "".join(f"2026-01-05,{types[k % len(types)]}\n" for k in range(150_000))
@@ -227,6 +229,7 @@ def test_bad_execution_options_are_refused_at_once(tmp_path: Path, args: list[st
     assert seconds < 30
 
 
+@pytest.mark.slow  # waits out the connection timeout
 def test_a_scheduler_nobody_answers_is_a_clean_error_within_the_timeout(tmp_path: Path) -> None:
     path = scenario_file(tmp_path)
     status, _, stderr, seconds = cli(

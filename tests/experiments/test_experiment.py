@@ -82,6 +82,7 @@ def test_different_seed_changes_results(pair: list[Scenario], serial: list[Resul
 # -- the replications algorithm -----------------------------------------------------------
 
 
+@pytest.mark.slow  # a precision search over many replications
 def test_precision_reaches_the_target_for_every_output(pair: list[Scenario]) -> None:
     outputs = ("signing_to_start_days", "trips")
     c = compare(pair, seed=5, precision=0.08, max_replications=40, outputs=outputs, workers=2)

@@ -19,6 +19,9 @@ from model.experiments.batch import Comparison, compare, run
 from model.analysis.metrics import bottlenecks, scorecard
 from model.scenario.schema import Scenario
 
+# Paired statistical tests over replications: in CI, not in the fast tier.
+pytestmark = pytest.mark.slow
+
 REPLICATIONS = 6
 SEED = 7
 
