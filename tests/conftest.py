@@ -177,7 +177,8 @@ def make_scenario(**overrides: Any) -> Scenario:
 def one_department_scenario(
     *,
     staff: int,
-    effort_wd: Any,
+    effort_wd: Any = None,
+    work_hours: Any = None,
     arrivals: dict[str, Any],
     horizon_days: float,
     warmup_days: float = 0.0,
@@ -193,7 +194,10 @@ def one_department_scenario(
     """
     return make_scenario(
         departments={"D": {"staff": staff}},
-        items={"A": {"department": "D", "stage": 1, "effort_wd": effort_wd}},
+        items={
+            "A": {"department": "D", "stage": 1}
+            | ({"effort_wd": effort_wd} if work_hours is None else {"work_hours": work_hours})
+        },
         project_types={"T": {"share": 1, "items": ["A"], "construction_days": 0}},
         handoff_days=handoff_days,
         arrivals=arrivals,
