@@ -368,7 +368,7 @@ class ResultsFolderError(Exception):
 
 
 @dataclass
-class ScenarioResults:
+class StoredResults:
     """The stored results of one scenario, as read back from its folder."""
 
     label: str
@@ -390,7 +390,7 @@ class ResultsFolder:
     """Everything a results folder holds; the first scenario is the baseline."""
 
     folder: Path
-    scenarios: list[ScenarioResults]
+    scenarios: list[StoredResults]
     sweep: pd.DataFrame | None = None
     sweep_variants: pd.DataFrame | None = None
     attribution: pd.DataFrame | None = None
@@ -469,7 +469,7 @@ def read_scenario(folder: Path) -> Scenario | None:
         return None
 
 
-def read_scenario_results(folder: Path, scenario: Scenario | None = None) -> ScenarioResults:
+def read_scenario_results(folder: Path, scenario: Scenario | None = None) -> StoredResults:
     """One scenario's folder: manifest, tables and (if not given) its stored scenario.
 
     Raises:
@@ -493,7 +493,7 @@ def read_scenario_results(folder: Path, scenario: Scenario | None = None) -> Sce
     missing = [name for name, table in tables.items() if table is None]
     if missing:
         raise ResultsFolderError(f"{folder}: missing result tables: {', '.join(missing)}")
-    return ScenarioResults(
+    return StoredResults(
         label=str(manifest.get("scenario") or folder.name),
         folder=folder,
         manifest=manifest,
@@ -526,7 +526,7 @@ def load_results(
         raise ResultsFolderError(f"{folder} is not a folder of results")
     check_complete(folder)
     given = dict(scenarios or {})
-    parts: list[ScenarioResults] = []
+    parts: list[StoredResults] = []
     if (folder / "manifest.json").is_file():
         scenario = given.get(folder.name) or (
             next(iter(given.values())) if len(given) == 1 else None

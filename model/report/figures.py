@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from model.analysis.aggregate import kpi_table
 from model.analysis.outputs import KEY_OUTPUTS, Lang, format_number, output
 from model.outputs import plots
-from model.outputs.folders import ResultsFolder, ScenarioResults
+from model.outputs.folders import ResultsFolder, StoredResults
 from model.report.words import MILESTONE_WORDS, milestone
 
 #: Outputs drawn against the swept parameter, one figure each.
@@ -41,7 +41,7 @@ def png(draw: Callable[[Any], Any], size: tuple[float, float]) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def stack(parts: Sequence[ScenarioResults], table: str) -> pd.DataFrame:
+def stack(parts: Sequence[StoredResults], table: str) -> pd.DataFrame:
     """One table of every scenario, with a ``scenario`` column."""
     frames = [
         getattr(p, table).assign(scenario=p.label) for p in parts if getattr(p, table) is not None
@@ -49,7 +49,7 @@ def stack(parts: Sequence[ScenarioResults], table: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def scenario_figures(parts: Sequence[ScenarioResults], lang: Lang) -> dict[str, str]:
+def scenario_figures(parts: Sequence[StoredResults], lang: Lang) -> dict[str, str]:
     """The figures over all scenarios: ``ecdf``, ``stages``, ``trips``, ``utilisation``."""
     projects = stack(parts, "projects")
     resources = stack(parts, "resources")
@@ -70,7 +70,7 @@ def scenario_figures(parts: Sequence[ScenarioResults], lang: Lang) -> dict[str, 
     return figures
 
 
-def gantt_figures(parts: Sequence[ScenarioResults], lang: Lang) -> list[dict[str, Any]]:
+def gantt_figures(parts: Sequence[StoredResults], lang: Lang) -> list[dict[str, Any]]:
     """The same typical project (picked in the baseline) under every scenario."""
     if not parts or parts[0].projects.empty:
         return []

@@ -27,7 +27,7 @@ from model.analysis.outputs import KEY_OUTPUTS, Lang, format_interval, format_nu
 from model.analysis.outputs import output as definition
 from model.analysis.targets import TARGETS, target_shares
 from model.outputs import fonts
-from model.outputs.folders import ResultsFolder, ScenarioResults
+from model.outputs.folders import ResultsFolder, StoredResults
 from model.report import figures
 from model.report.sentences import SENTENCE_OUTPUTS, difference_sentence, scenario_sentence
 from model.report.words import TEXT
@@ -70,7 +70,7 @@ def report_context(data: ResultsFolder, lang: Lang) -> dict[str, Any]:
     return context
 
 
-def scenario_sections(parts: Sequence[ScenarioResults], lang: Lang) -> dict[str, Any]:
+def scenario_sections(parts: Sequence[StoredResults], lang: Lang) -> dict[str, Any]:
     """The sections that need stored runs (the first is the baseline)."""
     outputs = [o for o in KEY_OUTPUTS if all(o in p.summary for p in parts)]
     notes: list[str] = []
@@ -100,7 +100,7 @@ def scenario_sections(parts: Sequence[ScenarioResults], lang: Lang) -> dict[str,
     return sections
 
 
-def _scenario_entry(part: ScenarioResults, baseline: bool) -> dict[str, Any]:
+def _scenario_entry(part: StoredResults, baseline: bool) -> dict[str, Any]:
     scenario = part.scenario
     return {
         "label": part.label,
@@ -114,7 +114,7 @@ def _scenario_entry(part: ScenarioResults, baseline: bool) -> dict[str, Any]:
 
 
 def level_table(
-    parts: Sequence[ScenarioResults], outputs: Sequence[str], lang: Lang
+    parts: Sequence[StoredResults], outputs: Sequence[str], lang: Lang
 ) -> dict[str, Any]:
     """Each output's mean and 95 % interval per scenario (a share's clamped to [0, 1])."""
     kpis = [kpi_table(p.summary, outputs).set_index("output") for p in parts]
@@ -129,7 +129,7 @@ def level_table(
 
 
 def difference_table(
-    parts: Sequence[ScenarioResults], outputs: Sequence[str], lang: Lang
+    parts: Sequence[StoredResults], outputs: Sequence[str], lang: Lang
 ) -> dict[str, Any]:
     """Each scenario minus the first, paired by replication, with its 95 % interval.
 
@@ -150,7 +150,7 @@ def difference_table(
     return {"header": header, "rows": list(rows.values())}
 
 
-def difference_sentences(parts: Sequence[ScenarioResults], lang: Lang) -> list[list[str]]:
+def difference_sentences(parts: Sequence[StoredResults], lang: Lang) -> list[list[str]]:
     """Per scenario after the first, its difference from the first in words."""
     base = parts[0]
     groups = []
@@ -174,7 +174,7 @@ def difference_sentences(parts: Sequence[ScenarioResults], lang: Lang) -> list[l
     return groups
 
 
-def target_rows(parts: Sequence[ScenarioResults], lang: Lang) -> list[dict[str, Any]]:
+def target_rows(parts: Sequence[StoredResults], lang: Lang) -> list[dict[str, Any]]:
     """Per target, the share of projects meeting it in each scenario (mean, 95 % CI)."""
     shares = {p.label: target_shares(p.projects) for p in parts}
     rows = []
@@ -194,7 +194,7 @@ def target_rows(parts: Sequence[ScenarioResults], lang: Lang) -> list[dict[str, 
     return rows
 
 
-def scorecard_table(part: ScenarioResults) -> pd.DataFrame:
+def scorecard_table(part: StoredResults) -> pd.DataFrame:
     """The stored department scorecard, or one computed from the tables."""
     if part.scorecard is not None:
         return part.scorecard
@@ -239,7 +239,7 @@ def _version() -> str:
         return "unknown"
 
 
-def provenance(part: ScenarioResults) -> dict[str, str]:
+def provenance(part: StoredResults) -> dict[str, str]:
     """Where one scenario's results come from, from its manifest."""
     m = part.manifest
     return {
@@ -253,7 +253,7 @@ def provenance(part: ScenarioResults) -> dict[str, str]:
     }
 
 
-def assumptions(part: ScenarioResults) -> dict[str, Any]:
+def assumptions(part: StoredResults) -> dict[str, Any]:
     """One scenario's assumption rows, or a note that its scenario is not stored."""
     if part.scenario is None:
         return {"scenario": part.label, "available": False, "rows": []}

@@ -96,7 +96,7 @@ class InvariantError(AssertionError):
 
 
 @dataclass(frozen=True)
-class RunResult:
+class ReplicationLog:
     """The raw outcome of one replication: its event log and how it ended."""
 
     replication: int
@@ -152,7 +152,7 @@ def run_replication(
     replication: int,
     seed: int | None = None,
     calendar: WorkCalendar | None = None,
-) -> RunResult:
+) -> ReplicationLog:
     """Simulate one replication; a pure function of its arguments (no I/O, no globals).
 
     Raises:
@@ -226,7 +226,7 @@ def run_replication(
         notes = (f"public holidays of {years} projected by rule: {holiday_source(projected[0])}",)
     if county.active:
         notes += (f"{county.active} project(s) still in progress when the run stopped",)
-    return RunResult(
+    return ReplicationLog(
         replication=replication,
         seed=seed,
         events=log.to_frame(),

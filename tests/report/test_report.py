@@ -25,7 +25,7 @@ from model.outputs import fonts
 from model.outputs.folders import (
     OutputExistsError,
     ResultsFolderError,
-    ScenarioResults,
+    StoredResults,
     load_results,
     write_comparison,
 )
@@ -155,11 +155,11 @@ def test_summary_sentences_carry_the_paired_differences(
         assert "makes no clear difference" in en
 
 
-def _stored(label: str, summary: dict[str, list[float]]) -> ScenarioResults:
+def _stored(label: str, summary: dict[str, list[float]]) -> StoredResults:
     """A scenario's results with only a summary table (enough for the tables)."""
     empty = pd.DataFrame()
     table = pd.DataFrame({"replication": range(len(next(iter(summary.values())))), **summary})
-    return ScenarioResults(label, None, {}, table, empty, empty, empty)
+    return StoredResults(label, None, {}, table, empty, empty, empty)
 
 
 def test_difference_of_shares_keeps_its_negative_interval() -> None:
