@@ -21,6 +21,17 @@ TEXT: dict[Lang, dict[str, str]] = {
         "scenarios": "Scenarios",
         "baseline": "baseline",
         "key_outputs": "Key outputs (mean and 95 % confidence interval over replications)",
+        "clocks_note": (
+            "Two clocks. Signing → start and the other phases are the enterprise's elapsed "
+            "days: its own preparation, corrections, intermediaries, expert review and idle "
+            "time included. The government clock is the time a government office holds the "
+            "file (in-tray, queues, the case officer's touch hours, the chief's and leader's "
+            "sign-off, meeting waits), from project filing (赋码), with parallel items counted "
+            "once; this is what the official targets count. For example, a permit returned "
+            "after one working day and corrected by the enterprise in four days, then "
+            "reviewed again in one, has two working days on the government clock and four "
+            "days on the enterprise's."
+        ),
         "differences": (
             "Paired difference from the baseline (95 % CI; * = the interval excludes zero)"
         ),
@@ -103,6 +114,13 @@ TEXT: dict[Lang, dict[str, str]] = {
         "scenarios": "情景",
         "baseline": "基准",
         "key_outputs": "主要结果（各次重复的均值及 95% 置信区间）",
+        "clocks_note": (
+            "两种口径。签约→开工等各阶段为企业经历的天数，含企业自身准备、补正、中介服务、"
+            "专家评审及空档时间。政府用时是政府部门持有材料的时间（待办、排队、承办人实际办理、"
+            "审核与签发、等待会议），自赋码起计，并联事项只计一次，即官方目标所计的时间。"
+            "例如：一项许可办理一个工作日后退回，企业用四天补正，再审一个工作日，"
+            "则政府用时为两个工作日，企业用时为四天。"
+        ),
         "differences": "与基准情景的配对差值（95% 置信区间；* 表示区间不含零）",
         "output": "指标",
         "targets": "目标达成情况",

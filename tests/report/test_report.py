@@ -486,3 +486,10 @@ def test_manifest_provenance_is_shown(results_dir: Path, html_en: str) -> None:
     manifest = json.loads((results_dir / "serial" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario_hash"] in html_en
     assert str(manifest["seed"]) in html_en
+
+
+def test_key_outputs_say_which_clock_they_are_on(html_zh: str, html_en: str) -> None:
+    """Both clocks are in the key-output table, and the page explains them with an example."""
+    assert "政府用时：赋码→施工许可" in html_zh and "两种口径" in html_zh
+    assert "government clock, filing → construction permit" in html_en
+    assert "has two working days on the government clock" in html_en
