@@ -97,12 +97,22 @@ def cost(text: str) -> tuple[str, float]:
 # -- the parser ---------------------------------------------------------------------
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("approvalsim")
+    except metadata.PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command; each sets ``handler`` to the function that runs it."""
     parser = argparse.ArgumentParser(
         prog="approvalsim",
         description="Simulate a county's investment-project approvals from scenario files.",
     )
+    parser.add_argument("--version", action="version", version=f"approvalsim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_simulation_commands(commands)
     _add_experiment_commands(commands)

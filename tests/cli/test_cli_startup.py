@@ -96,3 +96,13 @@ def test_the_console_script_entry_point_is_cheap(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     loaded = {name.partition(".")[0] for name in json.loads(done.stdout)}
     assert not loaded & set(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib import metadata
+
+    result = subprocess.run(
+        [sys.executable, "-m", "model", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"approvalsim {metadata.version('approvalsim')}"
