@@ -204,7 +204,7 @@ def staff_plan_text(plan: StaffPlan) -> str:
             f"Plan cost: {format_number(plan.cost)}",
             "\nSearch:",
             grid(["step", "action", "pool", "statistic", "met"], steps),
-            f"\nBottleneck: {plan.bottleneck}. "
+            f"\nBottleneck: {plan.bottleneck_level}. "
             f"One more person in each pool would save ({unit or 'units'}):",
             grid(["pool", "saved", "saved per cost"], marginal),
         ]

@@ -482,6 +482,27 @@ class StaffPlan:
     scenario: Scenario
     cost: float
 
+    @property
+    def bottleneck_level(self) -> str:
+        """Which people the bottleneck is: case officers, a sign-off level, or a mechanism's pool.
+
+        E.g. ``case officers (承办) of 住建局`` or ``leader (签发) of 住建局``.
+        """
+        return pool_level(self.scenario, self.bottleneck)
+
+
+def pool_level(scenario: Scenario, pool: str) -> str:
+    """The people of ``pool`` in words: case officers, a sign-off level, or the pool itself."""
+    if pool in scenario.departments:
+        return f"case officers (承办) of {pool}"
+    department, _, level = pool.rpartition("/")
+    if department in scenario.departments:
+        for spec in scenario.departments[department].signoff:
+            if spec.name == level:
+                label = f" ({spec.label_zh})" if spec.label_zh else ""
+                return f"{level}{label} of {department}"
+    return pool
+
 
 class _Evaluator:
     """Simulates staffings on common random numbers, each once (cached)."""

@@ -26,6 +26,7 @@ from conftest import DEVELOPMENT, base_scenario_dict, make_scenario, one_departm
 from model.simulation.replication import build_calendar
 from model.analysis.queueing import erlang_c, mmc_mean_wait, mmc_wait_quantile
 from model.experiments.staffing import (
+    pool_level,
     offered_loads,
     parse_target,
     plan_staff,
@@ -276,3 +277,31 @@ def test_cli_plan_staff_explains_the_plan(tmp_path: Path) -> None:
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert bad.returncode == 2 and "no output 'no_such_days'" in bad.stderr
+
+
+def test_plan_names_the_sign_off_level_that_holds_files_up() -> None:
+    """Sign-off levels are pools the plan sizes and names by level."""
+    scenario = one_department_scenario(
+        staff=3,
+        effort_wd={"kind": "exponential", "mean": 0.3},
+        arrivals={"kind": "poisson", "rate_per_year": 180},
+        horizon_days=365,
+        warmup_days=60,
+        seed=3,
+        **{
+            "departments.D.signoff": [
+                {"name": "chief", "label_zh": "审核", "staff": 1, "hours": 0.5},
+                {"name": "leader", "label_zh": "签发", "staff": 1,
+                 "hours": {"kind": "exponential", "mean": 6.0}},
+            ],
+        },
+    )  # fmt: skip
+    plan = plan_staff(scenario, "mean(government_prestart) <= 3", replications=3, workers=1)
+    assert plan.met
+    pools = plan.pools.set_index("pool")
+    # The Erlang screen sees the leader's queue (6 h a file, 0.58 busy alone) and adds one.
+    assert pools.loc["D/leader", "screen"] == 2 and pools.loc["D/leader", "planned"] == 2
+    assert plan.bottleneck_level == pool_level(plan.scenario, plan.bottleneck)
+    assert pool_level(plan.scenario, "D/leader") == "leader (签发) of D"
+    assert pool_level(plan.scenario, "D/chief") == "chief (审核) of D"
+    assert pool_level(plan.scenario, "D") == "case officers (承办) of D"
