@@ -172,6 +172,12 @@ class County:
             for name, d in scenario.departments.items()
         }
         self.meetings = {name: d.meetings for name, d in scenario.departments.items()}
+        # Items whose decision passes sign-off or a meeting; the rest skip the step
+        # (a generator per decision is a cost on the hot path).
+        self.signed_off = {
+            name: bool(self.signoff[spec.department]) or spec.at_meeting
+            for name, spec in scenario.items.items()
+        }
         self.active = 0
         self.signings_done = False
         self.all_done = env.event()
@@ -314,7 +320,8 @@ class County:
             yield from self.hold(
                 pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit
             )
-            yield from self.sign_off(pid, item, draws.signoff_wd)
+            if self.signed_off[item]:
+                yield from self.sign_off(pid, item, draws.signoff_wd)
             env.process(self.verify(case, item, channel))
             return
         agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
@@ -324,7 +331,7 @@ class County:
         since = case.under_way.get(item)
         submitted = env.now if since is None else since
         clock = case.clocks.get(item)
-        if since is None:
+        if since is None and draws.pace > 0 and limit is not None:
             yield from self.in_tray(pid, item, draws.pace, limit)
         round_index = 0
         while True:
@@ -346,7 +353,8 @@ class County:
             submitted = env.now
             effort = draws.effort_wd * self.effort_factor * spec.rework_effort_fraction
             probability = spec.second_round_deficiency * agent_factor
-        yield from self.sign_off(pid, item, draws.signoff_wd)
+        if self.signed_off[item]:
+            yield from self.sign_off(pid, item, draws.signoff_wd)
         if draws.elapsed_days > 0:
             if clock is not None:
                 clock.set_stopped(True)  # expert review and notices are off the clock
@@ -469,7 +477,8 @@ class County:
         if draws.change_u < options.change_probability:
             effort = draws.effort_wd * self.effort_factor * options.rereview_fraction
             yield from self.hold(case.project_id, item, REREVIEW, department, effort, limit)
-        yield from self.sign_off(case.project_id, item, draws.signoff_wd)
+        if self.signed_off[item]:
+            yield from self.sign_off(case.project_id, item, draws.signoff_wd)
 
     def decide(self, case: Case, item: str, channel: str | None, simulated: bool) -> Process:
         """Take one item from preparation to its decision (or simulated opinion).
