@@ -173,23 +173,31 @@ def clipped(intervals: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     return cut[cut["end"] > cut["begin"]][intervals.columns]
 
 
-def project_clock(
-    intervals: pd.DataFrame,
-    windows: pd.DataFrame,
-    clock: str,
-    calendar: WorkCalendar | None = None,
-) -> pd.Series:
-    """Per project, the time on ``clock`` within its window (calendar days, or working days).
+def project_clocks(
+    intervals: pd.DataFrame, windows: pd.DataFrame, calendar: WorkCalendar
+) -> pd.DataFrame:
+    """Per project, the time on each clock within its window.
 
     Args:
         intervals: :func:`clock_intervals`.
         windows: Indexed by ``project_id``, columns ``start`` and ``stop``.
-        clock: One of :data:`CLOCKS`.
-        calendar: Measure in working days on this calendar (None: calendar days).
+        calendar: For the government clock in working days.
+
+    Returns:
+        Indexed like ``windows``: ``<clock>_days`` for each of :data:`CLOCKS` and
+        ``government_wd``; zero where a closed window holds nothing on a clock,
+        NaN where the window has not closed (or not opened) yet.
 
     """
-    chosen = intervals[intervals["clock"] == clock]
-    chosen = clipped(chosen, windows.dropna())
-    if calendar is not None:
-        chosen = in_working_time(chosen, calendar)
-    return union_length(chosen, ["project_id"]).reindex(windows.index)
+    cut = clipped(intervals, windows.dropna())
+    columns = {
+        f"{clock}_days": union_length(cut[cut["clock"] == clock], ["project_id"])
+        for clock in CLOCKS
+    }
+    government = in_working_time(cut[cut["clock"] == "government"], calendar)
+    columns["government_wd"] = union_length(government, ["project_id"])
+    closed = windows["start"].notna() & windows["stop"].notna()
+    table = pd.DataFrame(index=windows.index)
+    for name, values in columns.items():
+        table[name] = values.reindex(windows.index).fillna(0.0).where(closed)
+    return table

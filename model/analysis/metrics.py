@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.analysis.clocks import CLOCKS, in_working_time, project_clock, union_length
+from model.analysis.clocks import CLOCKS, in_working_time, project_clocks, union_length
 from model.scenario.schema import Scenario
 from model.simulation.calendar import WorkCalendar
 from model.simulation.eventlog import (
@@ -123,18 +123,14 @@ def project_table(
     official = _official_start(events, scenario).reindex(table.index).fillna(first_application)
     table["official_start_day"] = official
     for name, stop in (("prestart", wide["construction_start"]), ("full", wide["accepted"])):
-        windows = pd.DataFrame({"start": official, "stop": stop})
-        table[f"government_{name}_days"] = project_clock(intervals, windows, "government")
-        table[f"government_{name}_wd"] = project_clock(intervals, windows, "government", calendar)
+        clocks = project_clocks(
+            intervals, pd.DataFrame({"start": official, "stop": stop}), calendar
+        )
+        table[f"government_{name}_days"] = clocks["government_days"]
+        table[f"government_{name}_wd"] = clocks["government_wd"]
         if name == "prestart":
             for clock in ("enterprise", "third_party"):
-                table[f"{clock}_prestart_days"] = project_clock(intervals, windows, clock)
-        # A window that has not closed yet has no clock; a closed one without
-        # government intervals has zero.
-        for column in [c for c in table.columns if c.endswith(f"_{name}_days")] + [
-            f"government_{name}_wd"
-        ]:
-            table[column] = table[column].fillna(0.0).where(stop.notna() & official.notna())
+                table[f"{clock}_prestart_days"] = clocks[f"{clock}_days"]
     for column, activity in (
         ("trips", TRIP),
         ("agent_trips", AGENT_TRIP),
