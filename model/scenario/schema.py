@@ -872,7 +872,8 @@ def _pipeline_problems(s: Scenario) -> Any:
             if not project.signed <= entry.since <= start:
                 yield (
                     (*where, "under_way", j, "since"),
-                    "must lie between the signing date and run.start_date",
+                    f"must lie between the signing date ({project.signed}) and "
+                    f"run.start_date ({start})",
                     entry.since,
                 )
             if entry.item in project.done:

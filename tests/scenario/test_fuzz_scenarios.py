@@ -103,6 +103,10 @@ REFERENCE_WORDS = (
     "shares sum",
     "at least one project type",
     "is not one of type",  # a pipeline record naming an item its type no longer has
+    # A pipeline record's dates checked against each other: a changed signing date
+    # is reported at the date it now contradicts.
+    "must lie between the signing date",
+    "before the project was signed",
 )
 
 
