@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.commands import experiments, reporting, simulate
+from model.cli.commands import experiments, reporting, simulate, staffing
 
 # -- argument types -----------------------------------------------------------------
 
@@ -237,8 +237,20 @@ def _add_experiment_commands(commands: argparse._SubParsersAction[argparse.Argum
     sub.add_argument(
         "--max-steps", type=positive_int, default=60, help="most people the search adds"
     )
-    _execution_options(sub, out=False)
-    sub.set_defaults(handler=experiments.plan_staff)
+    sub.add_argument(
+        "--max-utilisation",
+        type=fraction,
+        default=0.85,
+        metavar="U",
+        help="no pool of the plan may be busier than this (default 0.85)",
+    )
+    sub.add_argument(
+        "--allow-worse",
+        action="store_true",
+        help="let the plan make other key outputs worse than the starting scenario's",
+    )
+    _execution_options(sub)
+    sub.set_defaults(handler=staffing.plan_staff)
 
     sub = commands.add_parser("sensitivity", help="Morris screening: which parameters matter most")
     sub.add_argument("file", type=Path)

@@ -1,4 +1,4 @@
-"""``sweep``, ``plan-staff``, ``sensitivity`` and ``attribute``: experiments at scale.
+"""``sweep``, ``sensitivity`` and ``attribute``: experiments at scale.
 
 A ``ValueError`` from the experiment (a bad target, range or output name) is a
 user error: one line and status 2.
@@ -46,31 +46,6 @@ def sweep(args: argparse.Namespace) -> int:
         write_table(kpis, output.folder / "sweep_kpis", args.format)
         write_table(result.resources, output.folder / "sweep_resources", args.format)
         finish(output)
-    return 0
-
-
-@value_errors_are_user_errors
-def plan_staff(args: argparse.Namespace) -> int:
-    """Find the cheapest staffing that meets a target; explain the plan."""
-    from model.cli.progress import progress_bar
-    from model.cli.tables import staff_plan_text
-    from model.experiments.staffing import plan_staff as find_plan
-    from model.scenario.loader import load_scenario
-
-    scenario = load_scenario(args.file)
-    with progress_bar() as progress:
-        plan = find_plan(
-            scenario,
-            args.target,
-            dict(args.cost),
-            args.replications,
-            args.seed,
-            workers=args.workers,
-            max_steps=args.max_steps,
-            scheduler=args.scheduler,
-            progress=progress,
-        )
-    print(staff_plan_text(plan))
     return 0
 
 
