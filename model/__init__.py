@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from model.experiments.attribution import attribute
     from model.experiments.batch import Comparison, Results, compare, run
+    from model.experiments.planning import plan_staff
     from model.experiments.sensitivity import sensitivity
-    from model.experiments.staffing import plan_staff
     from model.experiments.sweep import sweep
     from model.outputs import plots
     from model.report.render import write_report
@@ -50,7 +50,7 @@ _EXPORTS: dict[str, str] = {
     "attribute": "model.experiments.attribution",
     "compare": "model.experiments.batch",
     "load_scenario": "model.scenario.loader",
-    "plan_staff": "model.experiments.staffing",
+    "plan_staff": "model.experiments.planning",
     "run": "model.experiments.batch",
     "run_replication": "model.simulation.replication",
     "sensitivity": "model.experiments.sensitivity",

@@ -12,6 +12,7 @@ are imported for type checking only, so importing this module loads no pandas.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
     from model.experiments.attribution import Attribution
     from model.experiments.batch import Comparison, Results
+    from model.experiments.planning import StaffPlan
     from model.experiments.sensitivity import SensitivityResult
-    from model.experiments.staffing import StaffPlan
     from model.experiments.sweep import SweepResult
 
 #: The outputs a sweep's table shows for each variant.
@@ -168,20 +169,26 @@ def sweep_text(result: SweepResult, kpis: pd.DataFrame) -> str:
 
 
 def staff_plan_text(plan: StaffPlan) -> str:
-    """The plan per pool, the search that found it, and what one more person would save."""
+    """The verdict, the plan per pool, the search that found it, and what one more would save."""
     column = plan.target.column
     unit = "working days" if column.endswith("_wd") else "days" if column.endswith("_days") else ""
-    verdict = (
-        "met" if plan.met else "NOT met (staffing alone cannot reach it, or --max-steps ran out)"
-    )
+    if plan.met:
+        verdict = "met"
+    elif not plan.feasible:
+        verdict = (
+            "NOT met, and staffing alone cannot meet it: with ample staff everywhere it is "
+            f"{format_number(plan.bound_statistic)} {unit}; no change is proposed"
+        )
+    else:
+        verdict = "NOT met within --max-steps; no cuts are proposed"
     pools = [
         [
             r.pool,
             str(r.current),
             format_number(r.offered_load),
-            str(r.stable_min),
-            str(r.screen),
+            str(r.ceiling_min),
             str(r.planned),
+            f"{r.planned - r.current:+d}" if r.planned != r.current else "",
             format_number(r.utilisation),
         ]
         for r in plan.pools.itertuples(index=False)
@@ -191,24 +198,50 @@ def staff_plan_text(plan: StaffPlan) -> str:
         for r in plan.steps.itertuples(index=False)
     ]
     marginal = [
-        [r.pool, format_number(r.saved), format_number(r.saved_per_cost)]
-        for r in plan.marginal.sort_values("saved", ascending=False).itertuples(index=False)
-    ]
-    return "\n".join(
         [
-            f"Target {plan.target.text}: {verdict}; "
-            f"under the plan it is {format_number(plan.statistic)} {unit}".rstrip(),
-            grid(
-                ["pool", "now", "Erlang load", "stable min", "screen", "plan", "utilisation"], pools
-            ),
-            f"Plan cost: {format_number(plan.cost)}",
-            "\nSearch:",
-            grid(["step", "action", "pool", "statistic", "met"], steps),
-            f"\nBottleneck: {plan.bottleneck_level}. "
-            f"One more person in each pool would save ({unit or 'units'}):",
-            grid(["pool", "saved", "saved per cost"], marginal),
+            r.pool,
+            format_number(r.saved),
+            f"[{format_number(r.saved_low)}, {format_number(r.saved_high)}]"
+            if math.isfinite(r.saved_low)
+            else "",
+            format_number(r.erlang_wait_saved_wd),
+            r.source,
         ]
-    )
+        for r in plan.marginal.sort_values(
+            ["saved", "erlang_wait_saved_wd"], ascending=False
+        ).itertuples(index=False)
+    ]
+    lines = [
+        f"Target {plan.target.text}: {verdict}.",
+        f"  start {format_number(plan.start_statistic)}, plan {format_number(plan.statistic)}, "
+        f"ample staff {format_number(plan.bound_statistic)} {unit}".rstrip(),
+        grid(
+            [
+                "pool",
+                "now",
+                "Erlang load",
+                f"min at {plan.max_utilisation:.0%}",
+                "plan",
+                "change",
+                "utilisation",
+            ],
+            pools,
+        ),  # fmt: skip
+        f"Plan cost: {format_number(plan.cost)}",
+    ]
+    if plan.over_ceiling:
+        lines.append(f"Still above the ceiling: {', '.join(plan.over_ceiling)}")
+    if plan.worse:
+        lines.append(f"Worse than at the start (allowed): {', '.join(plan.worse)}")
+    lines += [
+        "\nSearch:",
+        grid(["step", "action", "pool", "statistic", "met"], steps),
+        f"\nBottleneck: {plan.bottleneck_level}. "
+        "What one more person (or no wait for a meeting's sitting) would save "
+        f"({unit or 'units'}):",
+        grid(["pool", "saved", "95% CI", "Erlang wait saved (wd/file)", "from"], marginal),
+    ]
+    return "\n".join(lines)
 
 
 def screening_text(result: SensitivityResult, trajectories: int) -> str:

@@ -1,44 +1,25 @@
-"""Staffing plans: the cheapest staff for a target, screened by Erlang C, confirmed by simulation.
+"""Staffing arithmetic: offered loads, the Erlang-C screen, targets and pools.
 
-The search, as :func:`plan_staff` explains it in its ``steps`` table:
+What each government pool is offered, from the scenario's own numbers: a
+department's case officers and each sign-off level are M/M/c queues in
+working time, and their offered load in people kept busy is::
 
-1. **Screen** (no simulation). Each department is treated as an M/M/c queue
-   in working time. Its offered load, in reviewers kept busy, comes from the
-   scenario's own numbers: applications per working day (arrival rate × type
-   shares) times the mean effort each brings, rework included::
+    load = projects per working day
+           × Σ_types share × Σ_items of the type in the department
+               mean touch × effort factor × (1 + expected resubmissions × rework fraction)
+           + the department's other applications × their touch
 
-       load = projects per working day
-              × Σ_types share × Σ_items of the type in the department
-                  mean effort × effort factor × (1 + expected resubmissions × rework fraction)
-
-   plus, under simulated approval, the conversions and re-reviews. Expected
-   resubmissions are p1 (1 + p2 + p2² + ...) up to the engine's round cap.
-   The smallest stable staff is the first c above the load; the screen's
-   start is the smallest c whose Erlang-C mean wait is at most
-   ``wait_fraction`` of the mean effort ("low wait"). Mechanism details the
-   screen leaves out (commitment checks, agents' lower deficiency, window
-   intake) are left to the simulation.
-2. **Confirm and add**: simulate the start; while the target is missed, try
-   one more person in every pool (departments, and window clerks, on-site
-   teams and agents when their mechanism is on), all on common random numbers,
-   and keep the one with the largest improvement per unit cost. When no single
-   person helps (pools in series can pass a queue on to each other), pairs of
-   pools are tried before the search gives up.
-3. **Trim**: while some pool can lose one person (not below its stable
-   minimum) and the target still holds, remove the dearest such person.
-4. **Explain**: at the plan, the marginal effect of one more person in each
-   pool; the bottleneck is the pool where it is largest.
-
-The target statistic is taken over all projects of all replications pooled
-(signed after the warm-up), e.g. ``p90(signing_to_start) <= 100`` means that
-90 % of the projects start construction within 100 days of signing.
+plus, under simulated approval, the conversions and re-reviews, and without
+the one window each department's own intake. The screen gives per pool the
+smallest stable staff and the smallest with a low Erlang-C wait. The search
+that uses them is :mod:`model.experiments.planning`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +27,6 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.queueing import mmc_mean_wait
-from model.experiments.backends import Progress
-from model.experiments.batch import Replications, open_batch
 from model.scenario.overrides import apply_overrides
 from model.scenario.schema import Scenario
 from model.simulation.draws import MAX_ROUNDS
@@ -452,45 +431,6 @@ def resolve_costs(pools: pd.DataFrame, costs: Mapping[str, float] | None) -> dic
     return result
 
 
-@dataclass(frozen=True)
-class StaffPlan:
-    """The outcome of :func:`plan_staff`.
-
-    Attributes:
-        target: The target.
-        met: Whether the plan meets it.
-        statistic: The target statistic under the plan.
-        pools: One row per pool: ``current``, Erlang-C ``offered_load``,
-            ``stable_min``, ``screen``, ``planned``, ``cost`` and simulated
-            ``utilisation`` under the plan.
-        steps: The search, one row per simulated decision.
-        marginal: Per pool: the statistic with one more person, ``saved`` (the
-            improvement, in the target's unit) and ``saved_per_cost``.
-        bottleneck: The pool where one more person helps most.
-        scenario: The planned scenario.
-        cost: Total cost of the plan (Σ planned × cost).
-
-    """
-
-    target: Target
-    met: bool
-    statistic: float
-    pools: pd.DataFrame
-    steps: pd.DataFrame
-    marginal: pd.DataFrame
-    bottleneck: str
-    scenario: Scenario
-    cost: float
-
-    @property
-    def bottleneck_level(self) -> str:
-        """Which people the bottleneck is: case officers, a sign-off level, or a mechanism's pool.
-
-        E.g. ``case officers (承办) of 住建局`` or ``leader (签发) of 住建局``.
-        """
-        return pool_level(self.scenario, self.bottleneck)
-
-
 def pool_level(scenario: Scenario, pool: str) -> str:
     """The people of ``pool`` in words: case officers, a sign-off level, or the pool itself."""
     if pool in scenario.departments:
@@ -502,211 +442,3 @@ def pool_level(scenario: Scenario, pool: str) -> str:
                 label = f" ({spec.label_zh})" if spec.label_zh else ""
                 return f"{level}{label} of {department}"
     return pool
-
-
-class _Evaluator:
-    """Simulates staffings on common random numbers, each once (cached)."""
-
-    def __init__(
-        self,
-        batch: Replications,
-        base: Scenario,
-        pools: pd.DataFrame,
-        target: Target,
-        replications: int,
-        seed: int,
-    ) -> None:
-        self.batch = batch
-        self.base = base
-        self.pools = pools
-        self.target = target
-        self.replications = replications
-        self.seed = seed
-        self.cache: dict[tuple[tuple[str, int], ...], tuple[float, pd.DataFrame]] = {}
-
-    def __call__(self, staffings: Sequence[Mapping[str, int]]) -> list[float]:
-        keys = [tuple(sorted(s.items())) for s in staffings]
-        todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
-        if todo:
-            scenarios = [with_staff(self.base, self.pools, dict(k)) for k in todo]
-            batch = self.batch.with_scenarios(scenarios)
-            batch.extend(self.replications)
-            for key, result in zip(todo, batch.results(), strict=True):
-                self.cache[key] = (self.target.evaluate(result.projects), result.resources)
-        return [self.cache[k][0] for k in keys]
-
-    def resources(self, staffing: Mapping[str, int]) -> pd.DataFrame:
-        return self.cache[tuple(sorted(staffing.items()))][1]
-
-
-def _best_move(
-    evaluate: _Evaluator,
-    goal: Target,
-    state: dict[str, int],
-    current: float,
-    moves: Sequence[tuple[str, ...]],
-    cost: Mapping[str, float],
-    min_gain: float,
-) -> tuple[tuple[str, ...], dict[str, int], float] | None:
-    """The move (one more person in each named pool) with the best gain per cost."""
-    options = [{**state, **{p: state[p] + 1 for p in move}} for move in moves]
-    values = evaluate(options)
-    best: tuple[float, int] | None = None
-    for k, (move, value) in enumerate(zip(moves, values, strict=True)):
-        gain = goal.improvement(current, value) / sum(cost[p] for p in move)
-        if math.isfinite(gain) and gain > min_gain and (best is None or gain > best[0]):
-            best = (gain, k)
-    if best is None:
-        return None
-    return moves[best[1]], options[best[1]], values[best[1]]
-
-
-def plan_staff(
-    scenario: Scenario,
-    target: str | Target,
-    costs: Mapping[str, float] | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int | None = 1,
-    *,
-    wait_fraction: float = 0.25,
-    max_steps: int = 60,
-    min_gain: float = 1e-6,
-    scheduler: str | None = None,
-    progress: Progress | None = None,
-) -> StaffPlan:
-    """The cheapest staffing found that meets ``target``, and why.
-
-    Example::
-
-        plan = model.plan_staff(model.load_scenario("scenarios/baseline-serial.yaml"),
-                                "p90(signing_to_start) <= 100", replications=5)
-        plan.pools[["pool", "current", "planned"]], plan.bottleneck
-
-    Args:
-        scenario: The scenario to staff (its current staff are only reported).
-        target: A :class:`Target` or its text.
-        costs: Cost of one person per pool name (or path); default 1 each.
-        replications: Per staffing evaluated (default: the scenario's).
-        seed: Root seed (default: the scenario's).
-        workers: Local processes (None: all cores; 1: inline).
-        wait_fraction: The screen's "low wait": Erlang-C mean wait at most this
-            fraction of the mean effort.
-        max_steps: Most people added by the search.
-        min_gain: Smaller improvements count as none (the search stops:
-            staffing cannot reach the target).
-        scheduler: Dask scheduler address; replaces the local pool.
-        progress: ``progress(done, total)`` after each replication.
-
-    """
-    goal = parse_target(target) if isinstance(target, str) else target
-    replications, seed = scenario.run.resolve(replications, seed)
-    pools = staff_pools(scenario)
-    cost = resolve_costs(pools, costs)
-    screened = screen(scenario, wait_fraction).set_index("pool")
-    minimum = {
-        row.pool: int(screened.loc[row.pool, "stable_min"]) if row.kind in SCREENED else 0
-        for row in pools.itertuples(index=False)
-    }
-    state = {
-        row.pool: int(screened.loc[row.pool, "screen"])
-        if row.kind in SCREENED
-        else int(row.current)
-        for row in pools.itertuples(index=False)
-    }
-    names = list(state)
-    steps: list[dict[str, Any]] = []
-
-    def log(action: str, pool: str, value: float) -> None:
-        steps.append(
-            {
-                "step": len(steps),
-                "action": action,
-                "pool": pool,
-                "statistic": value,
-                "met": goal.met(value),
-                "cost": sum(state[p] * cost[p] for p in names),
-                "staffing": ", ".join(f"{p}={state[p]}" for p in names),
-            }
-        )
-
-    with open_batch(
-        [], seed, workers=workers, scheduler=scheduler, progress=progress, keep_tables=True
-    ) as batch:
-        evaluate = _Evaluator(batch, scenario, pools, goal, replications, seed)
-        (current,) = evaluate([state])
-        log("screen (Erlang C)", "", current)
-        added = 0
-        while not goal.met(current) and added < max_steps:
-            moves: list[tuple[str, ...]] = [(p,) for p in names]
-            chosen = _best_move(evaluate, goal, state, current, moves, cost, min_gain)
-            if chosen is None and len(names) > 1:
-                # Pools in series can hide each other: with the queue moved from one
-                # to the next, no single person helps, but two together do.
-                pairs = [(p, q) for i, p in enumerate(names) for q in names[i + 1 :]]
-                chosen = _best_move(evaluate, goal, state, current, pairs, cost, min_gain)
-            if chosen is None:
-                break
-            move, state, current = chosen
-            added += len(move)
-            log("add", " + ".join(move), current)
-        while goal.met(current):
-            removable = [p for p in names if state[p] > minimum[p]]
-            if not removable:
-                break
-            options = [{**state, p: state[p] - 1} for p in removable]
-            values = evaluate(options)
-            keep = [
-                (cost[p], goal.improvement(current, v), p, v, o)
-                for p, v, o in zip(removable, values, options, strict=True)
-                if goal.met(v)
-            ]
-            if not keep:
-                break
-            # Dearest first; among equal costs, the one whose removal hurts least.
-            _, _, pool, current, state = max(keep, key=lambda t: (t[0], t[1]))
-            log("remove", pool, current)
-        plus = [{**state, p: state[p] + 1} for p in names]
-        plus_values = evaluate(plus)
-        resources = evaluate.resources(state)
-
-    utilisation = (
-        resources.groupby("resource")["utilisation"].mean() if not resources.empty else pd.Series()
-    )
-    saved = [goal.improvement(current, v) for v in plus_values]
-    marginal = pd.DataFrame(
-        {
-            "pool": names,
-            "planned": [state[p] for p in names],
-            "with_one_more": plus_values,
-            "saved": saved,
-            "saved_per_cost": [s / cost[p] for s, p in zip(saved, names, strict=True)],
-            "utilisation": [float(utilisation.get(p, float("nan"))) for p in names],
-        }
-    )
-    order = marginal.sort_values(["saved", "utilisation"], ascending=False)
-    bottleneck = str(order["pool"].iloc[0]) if len(order) else ""
-    table = pools.copy()
-    table["offered_load"] = [
-        float(screened.loc[p, "offered_load"]) if k in SCREENED else float("nan")
-        for p, k in zip(pools["pool"], pools["kind"], strict=True)
-    ]
-    table["stable_min"] = [minimum[p] for p in pools["pool"]]
-    table["screen"] = [
-        int(screened.loc[p, "screen"]) if k in SCREENED else int(c)
-        for p, k, c in zip(pools["pool"], pools["kind"], pools["current"], strict=True)
-    ]
-    table["planned"] = [state[p] for p in pools["pool"]]
-    table["cost"] = [cost[p] for p in pools["pool"]]
-    table["utilisation"] = [float(utilisation.get(p, float("nan"))) for p in pools["pool"]]
-    return StaffPlan(
-        target=goal,
-        met=goal.met(current),
-        statistic=current,
-        pools=table,
-        steps=pd.DataFrame(steps),
-        marginal=marginal,
-        bottleneck=bottleneck,
-        scenario=with_staff(scenario, pools, state),
-        cost=sum(state[p] * cost[p] for p in names),
-    )

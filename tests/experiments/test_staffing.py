@@ -11,6 +11,7 @@ cheapest c meeting a target on it follows from Erlang C alone.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import subprocess
@@ -25,11 +26,11 @@ import yaml
 from conftest import DEVELOPMENT, base_scenario_dict, make_scenario, one_department_scenario
 from model.simulation.replication import build_calendar
 from model.analysis.queueing import erlang_c, mmc_mean_wait, mmc_wait_quantile
+from model.experiments.planning import plan_staff
 from model.experiments.staffing import (
     pool_level,
     offered_loads,
     parse_target,
-    plan_staff,
     screen,
     staff_pools,
 )
@@ -160,41 +161,41 @@ TARGET_WD = 2.4
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "wait_fraction",
+    ("current", "ceiling", "allow_worse", "actions"),
     [
-        0.3,  # the screen's start (6) is the answer; 5 is too slow
-        0.05,  # a strict screen starts higher; trimming comes down to 6
-        100.0,  # a lax screen starts at the stable minimum (5); the search adds the sixth
+        # Unstable at one reviewer: raised to the 0.95 ceiling (5), the search adds the sixth.
+        (1, 0.95, False, ["raise", "add"]),
+        # Nine reviewers meet it easily; trimming (harm allowed) comes down to six, not five.
+        (9, 0.85, True, ["remove", "remove", "remove"]),
     ],
 )
-def test_plan_finds_the_erlang_c_answer(wait_fraction: float) -> None:
+def test_plan_finds_the_erlang_c_answer(
+    current: int, ceiling: float, allow_worse: bool, actions: list[str]
+) -> None:
     expected = cheapest_by_theory(TARGET_WD)
     assert expected == 6
     assert theory_mean_wd(5) - TARGET_WD > 0.5 and TARGET_WD - theory_mean_wd(6) > 0.5
 
-    s = mmc_scenario(staff=1)  # the current staff play no part in the plan
+    s = mmc_scenario(staff=current)
     plan = plan_staff(
         s,
         f"mean(signing_to_start_wd) <= {TARGET_WD}",
         replications=3,
         seed=7,
         workers=1,
-        wait_fraction=wait_fraction,
+        max_utilisation=ceiling,
+        allow_worse=allow_worse,
     )
     pools = plan.pools.set_index("pool")
-    assert plan.met
+    assert plan.met and plan.feasible
     assert int(pools.loc["D", "planned"]) == expected
     assert plan.scenario.departments["D"].staff == expected
-    assert plan.bottleneck == "D"
     assert int(pools.loc["D", "stable_min"]) == 5
     # One more reviewer saves some of Wq(6) (theory: 0.19 working days), never more.
     saved = float(plan.marginal.set_index("pool").loc["D", "saved"])
     assert 0 < saved < theory_mean_wd(6) - 1.5 + 0.3
-    actions = list(plan.steps["action"])
-    if wait_fraction == 100.0:
-        assert actions[1:] == ["add"]
-    elif wait_fraction == 0.05:
-        assert "remove" in actions
+    decisions = [a.split()[0] for a in plan.steps["action"] if not a.startswith(("start", "bound"))]
+    assert decisions == actions
 
 
 def two_departments(effort: Any) -> Any:
@@ -216,17 +217,29 @@ def test_plan_costs_steer_the_choice_between_pools() -> None:
     s = two_departments({"kind": "exponential", "mean": 1.0})
     plan = plan_staff(
         s,
-        "mean(signing_to_start) <= 0",
+        "mean(signing_to_start) <= 3.9",
         costs={"A": 1.0, "B": 5.0},
         replications=1,
         seed=1,
         workers=1,
-        wait_fraction=5.0,
         max_steps=1,
     )
     added = plan.steps[plan.steps["action"] == "add"]
     assert list(added["pool"]) == ["A"]
-    assert not plan.met  # an impossible target is reported as missed, not looped on
+
+
+def test_a_target_staffing_cannot_reach_is_said_at_once_and_changes_nothing() -> None:
+    """Ample staff miss ``<= 0`` (the work itself takes time): no search, no cuts."""
+    s = two_departments({"kind": "exponential", "mean": 1.0})
+    plan = plan_staff(s, "mean(signing_to_start) <= 0", replications=1, seed=1, workers=1)
+    assert not plan.met and not plan.feasible
+    assert plan.bound_statistic > 0
+    assert not (plan.steps["action"] == "add").any()
+    assert not (plan.steps["action"] == "remove").any()
+    pools = plan.pools.set_index("pool")
+    # Unstable at one each: only the ceiling's people are proposed, never fewer than now.
+    assert (pools["planned"] >= pools["current"]).all()
+    assert list(pools["planned"]) == [3, 3]
 
 
 def test_plan_adds_a_pair_when_single_additions_only_move_the_queue() -> None:
@@ -237,14 +250,83 @@ def test_plan_adds_a_pair_when_single_additions_only_move_the_queue() -> None:
     search must add one to each.
     """
     s = two_departments(1.0)
-    plan = plan_staff(
-        s, "mean(signing_to_start) <= 3.5", replications=1, seed=1, workers=1, wait_fraction=5.0
-    )
+    plan = plan_staff(s, "mean(signing_to_start) <= 3.5", replications=1, seed=1, workers=1)
     pools = plan.pools.set_index("pool")
-    assert list(pools["screen"]) == [3, 3]
+    assert list(pools["ceiling_min"]) == [3, 3]
     assert plan.met
     assert list(pools["planned"]) == [4, 4]
-    assert list(plan.steps["pool"]) == ["", "A + B"]
+    assert list(plan.steps["pool"]) == ["", "A, B", "", "A + B"]
+
+
+def before_and_after_start(after_staff: int) -> Any:
+    """Item a (department A) before construction start, item b (B) at acceptance, after it."""
+    return make_scenario(
+        departments={"A": {"staff": 3}, "B": {"staff": after_staff}},
+        items={
+            "a": {"department": "A", "stage": 1, "effort_wd": {"kind": "exponential", "mean": 1.0}},
+            "b": {"department": "B", "stage": 4, "effort_wd": {"kind": "exponential", "mean": 1.0}},
+        },
+        project_types={"T": {"share": 1, "items": ["a", "b"], "construction_days": 10}},
+        handoff_days=0,
+        **{"arrivals.rate_per_year": 450, "run.horizon_days": 200, "run.warmup_days": 20},
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_trimming_never_makes_another_key_output_worse_unless_allowed() -> None:
+    """A target before construction start is met; B's people work after it.
+
+    Cutting B to 2 (utilisation 0.9, under a ceiling of 1) leaves the target
+    alone but lengthens signing → production: refused by default, made with
+    ``allow_worse``.
+    """
+    s = before_and_after_start(after_staff=3)
+    target = "mean(signing_to_start) <= 60"
+    safe = plan_staff(s, target, replications=2, seed=3, workers=1, max_utilisation=1.0)
+    assert safe.met
+    assert int(safe.pools.set_index("pool").loc["B", "planned"]) == 3
+    assert safe.worse == ()
+    harmful = plan_staff(
+        s, target, replications=2, seed=3, workers=1, max_utilisation=1.0, allow_worse=True
+    )
+    assert int(harmful.pools.set_index("pool").loc["B", "planned"]) == 2
+    assert "signing_to_production_days" in harmful.worse
+
+
+@pytest.mark.slow
+def test_the_plan_respects_the_utilisation_ceiling() -> None:
+    """A met target never cuts a pool above the ceiling, however cheap the cut looks."""
+    s = before_and_after_start(after_staff=3)
+    plan = plan_staff(
+        s, "mean(signing_to_start) <= 60", replications=2, seed=3, workers=1, allow_worse=True
+    )
+    pools = plan.pools.set_index("pool")
+    assert plan.met
+    # 1.8 people's worth of work: 2 would be 0.9 busy, over the 0.85 default.
+    assert int(pools.loc["B", "planned"]) == 3 and int(pools.loc["A", "planned"]) == 3
+    assert all(u <= 0.85 for u in pools["utilisation"])
+
+
+@pytest.mark.slow
+def test_the_meeting_calendar_is_named_when_it_holds_files_up() -> None:
+    """A monthly meeting and ample people: waiting for a sitting is what holds the clock."""
+    scenario = one_department_scenario(
+        staff=4,
+        effort_wd={"kind": "exponential", "mean": 0.3},
+        arrivals={"kind": "poisson", "rate_per_year": 120},
+        horizon_days=400,
+        warmup_days=60,
+        seed=5,
+        **{"departments.D.meetings": {"every": "month"}, "items.A.at_meeting": True},
+    )
+    plan = plan_staff(scenario, "mean(government_prestart) <= 60", replications=3, workers=1)
+    assert plan.met
+    marginal = plan.marginal.set_index("pool")
+    meeting = marginal.loc["meeting:D"]
+    assert meeting["saved_low"] > 5  # a month's sittings: about two weeks' wait on average
+    assert marginal.loc["D", "saved_high"] < meeting["saved_low"]
+    assert plan.bottleneck == "meeting:D"
+    assert plan.bottleneck_level == "the meeting calendar of D"
 
 
 def test_mechanism_pools_are_offered_when_switched_on() -> None:
@@ -271,12 +353,26 @@ def test_cli_plan_staff_explains_the_plan(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Bottleneck:" in result.stdout and "Erlang load" in result.stdout
+    assert "step 0: start" in result.stderr  # the search says what it does as it goes
     bad = subprocess.run(
         [sys.executable, "-m", "model", "plan-staff", str(path), "--target", "p90(no_such) <= 1",
          "-n", "1", "--workers", "1"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert bad.returncode == 2 and "no output 'no_such_days'" in bad.stderr
+    out = tmp_path / "plan"
+    missed = subprocess.run(
+        [sys.executable, "-m", "model", "plan-staff", str(path), "--target",
+         "mean(signing_to_start) <= 0", "-n", "1", "--workers", "1", "--out", str(out)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert missed.returncode == 3, missed.stderr
+    assert "staffing alone cannot meet it" in missed.stdout
+    record = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert record["met"] is False and record["feasible"] is False
+    assert record["overrides"] == {}  # nothing proposed, in particular no cuts
+    assert (out / "plan_pools.csv").exists() and (out / "plan_marginal.csv").exists()
+    assert not (out / ".checkpoints").exists()
 
 
 def test_plan_names_the_sign_off_level_that_holds_files_up() -> None:
@@ -299,8 +395,9 @@ def test_plan_names_the_sign_off_level_that_holds_files_up() -> None:
     plan = plan_staff(scenario, "mean(government_prestart) <= 3", replications=3, workers=1)
     assert plan.met
     pools = plan.pools.set_index("pool")
-    # The Erlang screen sees the leader's queue (6 h a file, 0.58 busy alone) and adds one.
+    # The leader's queue (6 h a file, 0.58 busy alone) is where Erlang C and the search add.
     assert pools.loc["D/leader", "screen"] == 2 and pools.loc["D/leader", "planned"] == 2
+    assert list(plan.steps.loc[plan.steps["action"] == "add", "pool"]) == ["D/leader"]
     assert plan.bottleneck_level == pool_level(plan.scenario, plan.bottleneck)
     assert pool_level(plan.scenario, "D/leader") == "leader (签发) of D"
     assert pool_level(plan.scenario, "D/chief") == "chief (审核) of D"
