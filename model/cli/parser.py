@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.commands import experiments, reporting, simulate, staffing
+from model.cli.commands import experiments, reporting, simulate, staffing, starter
 
 # -- argument types -----------------------------------------------------------------
 
@@ -114,10 +114,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"approvalsim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_starter_commands(commands)
     _add_simulation_commands(commands)
     _add_experiment_commands(commands)
     _add_report_commands(commands)
     return parser
+
+
+def _add_starter_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser("init", help="write a commented starter scenario to edit")
+    init.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=Path("scenario.yaml"),
+        metavar="PATH",
+        help="scenario file to write (default scenario.yaml)",
+    )
+    init.add_argument("--name", help="the scenario's name (default: the file's name)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.set_defaults(handler=starter.init)
+
+    diff = commands.add_parser(
+        "diff", help="list the settings two scenarios differ in, with their sources"
+    )
+    diff.add_argument("a", type=Path, metavar="A.yaml")
+    diff.add_argument("b", type=Path, metavar="B.yaml")
+    diff.add_argument("--full", action="store_true", help="print source notes whole")
+    diff.set_defaults(handler=starter.diff)
 
 
 def _add_simulation_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
