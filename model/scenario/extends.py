@@ -6,6 +6,12 @@ by the extending file's value. A mapping whose ``kind`` changes (a distribution
 or the arrivals) is replaced whole, because mixing the keys of two kinds can
 never validate. Positions are merged alongside the data, so every value keeps
 the file and line that wrote it.
+
+The keys an extending file adds to the base's ``departments``, ``items`` and
+``project_types`` are recorded as :class:`~model.scenario.additions.Addition`
+records (file, line, what they are not in), so that the loader can refuse those
+that nothing uses: a misspelt department name would otherwise add a phantom
+department and leave the intended one unchanged.
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from model.scenario.additions import Addition, added_keys
 from model.scenario.files import why_unreadable
 from model.scenario.positions import Position
 from model.scenario.problems import ScenarioError
 from model.scenario.yaml_reader import read_yaml
 
-__all__ = ["MAX_EXTENDS_DEPTH", "read_with_extends"]
+__all__ = ["MAX_EXTENDS_DEPTH", "read_with_additions", "read_with_extends"]
 
 #: Longest chain of ``extends`` followed (a real one is two or three files long).
 MAX_EXTENDS_DEPTH = 32
@@ -38,11 +45,26 @@ def read_with_extends(display: str) -> tuple[dict[str, Any], Position]:
             readable file, or the chain of ``extends`` loops.
 
     """
-    return _read_chain(display, ())
+    data, pos, _ = read_with_additions(display)
+    return data, pos
+
+
+def read_with_additions(display: str) -> tuple[dict[str, Any], Position, list[Addition]]:
+    """Like :func:`read_with_extends`, and the keys each file adds to its base.
+
+    Returns:
+        The merged data, its positions, and every key of ``departments``,
+        ``items`` or ``project_types`` that a file of the chain adds to the
+        file it extends (outermost file last).
+
+    """
+    additions: list[Addition] = []
+    data, pos = _read_chain(display, (), additions)
+    return data, pos, additions
 
 
 def _read_chain(
-    display: str, chain: tuple[tuple[str, str], ...]
+    display: str, chain: tuple[tuple[str, str], ...], additions: list[Addition]
 ) -> tuple[dict[str, Any], Position]:
     """Read ``display`` and, recursively, the files it extends.
 
@@ -50,6 +72,7 @@ def _read_chain(
         display: Path of the file, as shown in messages.
         chain: ``(real path, display path)`` of the files that extend this one,
             outermost first, to detect cycles.
+        additions: Where to record the keys each file adds to its base.
 
     """
     data, pos = read_yaml(display)
@@ -89,7 +112,22 @@ def _read_chain(
     unreadable = why_unreadable(parent, parent_display, "file")
     if unreadable is not None:
         raise ScenarioError.single(display, ext_pos.line, "extends", unreadable)
-    base, base_pos = _read_chain(parent_display, chain)
+    base, base_pos = _read_chain(parent_display, chain, additions)
+    for section, key in added_keys(base, data):
+        if not isinstance(key, str):
+            continue  # not a name; the schema refuses it
+        section_pos = pos.child(section)
+        key_pos = section_pos.child(key) if section_pos is not None else None
+        additions.append(
+            Addition(
+                section,
+                key,
+                display,
+                key_pos.line if key_pos is not None else None,
+                parent_display,
+                tuple(str(k) for k in base[section]),
+            )
+        )
     return _merge(base, base_pos, data, pos)
 
 

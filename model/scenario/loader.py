@@ -7,14 +7,16 @@ A scenario file is YAML holding plain data (no Python tags). Reading it:
    :mod:`model.scenario.files`) into plain data and the line of every value,
    with limits on depth and size, plain-data tags only and no duplicate keys.
 2. :mod:`model.scenario.extends` resolves ``extends: base.yaml`` chains by a
-   deep merge.
+   deep merge, noting the departments, items and project types each file adds.
 3. :mod:`model.scenario.tables` reads ``arrivals: {kind: csv, path: ...}`` and
    ``pipeline: {path: ...}`` from their CSV files.
 4. The plain dict is validated by :class:`model.scenario.schema.Scenario`;
    :mod:`model.scenario.error_translation` turns each validation error into a
    :class:`~model.scenario.problems.Problem` with file, line, dotted field path,
    a plain message and, where possible, a suggestion.
-5. :mod:`model.scenario.plausibility` refuses, the same way, values that pass
+5. :mod:`model.scenario.additions` refuses an added department, item or
+   project type that nothing uses (a misspelt name), with "did you mean".
+6. :mod:`model.scenario.plausibility` refuses, the same way, values that pass
    every field's own check but that no run could simulate.
 
 Everything that goes wrong is raised as :class:`~model.scenario.problems.ScenarioError`.
@@ -27,8 +29,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from model.scenario.additions import Addition, unused_additions
 from model.scenario.error_translation import locate_problem, translate
-from model.scenario.extends import read_with_extends
+from model.scenario.extends import read_with_additions
 from model.scenario.files import MAX_FILE_BYTES
 from model.scenario.plausibility import implausible
 from model.scenario.positions import Position
@@ -53,12 +56,17 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             invalid; every problem found is listed with file and line.
 
     """
-    data, pos = _read_merged(path)
+    data, pos, additions = _read_merged(path)
+    # A misspelt name added by an ``extends`` file comes first: it is the cause of
+    # whatever else the validation says about the phantom entry, which is left out.
+    unused = unused_additions(data, additions)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         # ``from None``: the pydantic traceback is exactly the jargon this hides.
-        raise ScenarioError(translate(exc, data, pos)) from None
+        raise ScenarioError(unused + _not_under(translate(exc, data, pos), unused)) from None
+    if unused:
+        raise ScenarioError(unused)
     problems = [locate_problem(loc, message, data, pos) for loc, message in implausible(scenario)]
     if problems:
         raise ScenarioError(problems)
@@ -84,10 +92,23 @@ def read_scenario_data(path: str | os.PathLike[str]) -> dict[str, Any]:
     return _read_merged(path)[0]
 
 
-def _read_merged(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Position]:
+def _read_merged(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Any], Position, list[Addition]]:
     """Read ``path`` with its ``extends`` chain and CSV tables, not yet validated."""
     display = os.fsdecode(os.fspath(path))
-    data, pos = read_with_extends(display)
+    data, pos, additions = read_with_additions(display)
     convert_csv_arrivals(data, pos)
     convert_csv_pipeline(data, pos)
-    return data, pos
+    return data, pos, additions
+
+
+def _not_under(problems: list[Problem], refused: list[Problem]) -> list[Problem]:
+    """``problems`` without those inside a refused entry (``departments.住建委.staff``)."""
+    prefixes = tuple(f"{p.field}." for p in refused)
+    fields = {p.field for p in refused}
+    return [
+        p
+        for p in problems
+        if p.field not in fields and not (prefixes and p.field.startswith(prefixes))
+    ]
