@@ -93,7 +93,10 @@ def test_diff_resolves_extends_and_ignores_defaults_written_out(tmp_path: Path) 
         "  统计局: {staff: 1}\n"
         "items:\n"
         "  construction_permit: {effort_wd: 2}\n"
-        "  filing: {effort_wd: {kind: uniform, low: 0.5, high: 2}}\n",
+        "  filing: {effort_wd: {kind: uniform, low: 0.5, high: 2}}\n"
+        "  statistics: {department: 统计局, stage: licence, effort_wd: 1}\n"
+        "project_types:\n"
+        "  expansion: {items: [filing, construction_permit, acceptance, statistics]}\n",
     )
     found = {d.path: d for d in differences(load_scenario(base), load_scenario(child))}
     assert set(found) == {
@@ -101,6 +104,8 @@ def test_diff_resolves_extends_and_ignores_defaults_written_out(tmp_path: Path) 
         "departments.统计局",
         "items.construction_permit.effort_wd",
         "items.filing.effort_wd.high",
+        "items.statistics",
+        "project_types.expansion.items",
     }
     staff = found["departments.发改局.staff"]
     assert (staff.a, staff.b) == (2, 4)
