@@ -68,6 +68,8 @@ WORSE_TOLERANCE = 0.01
 _WORSE_FLOOR = {"days": 0.5, "working_days": 0.5, "trips": 0.05, "rounds": 0.05, "share": 0.01}
 #: The bound's "almost no queue": Erlang-C mean wait under this fraction of a touch.
 _AMPLE_WAIT_FRACTION = 0.01
+#: Most rounds of raising the mechanisms' pools found over the ceiling by simulation.
+_MAX_CEILING_ROUNDS = 10
 #: Prefix of the marginal rows that are meeting calendars, not pools.
 MEETING = "meeting:"
 
@@ -245,6 +247,11 @@ def _erlang_wait_saved(row: Any, staff: int) -> float:
 # -- the search --------------------------------------------------------------------------------
 
 
+def _over(evaluation: Evaluation, pool: str, ceiling: float) -> bool:
+    """Whether the simulation found ``pool`` busier than ``ceiling``."""
+    return evaluation.utilisation.get(pool, 0.0) > ceiling + 1e-9
+
+
 def _worse_outputs(reference: pd.DataFrame, candidate: pd.DataFrame) -> list[str]:
     """Key outputs whose mean is worse in ``candidate`` than in ``reference`` beyond tolerance."""
     worse = []
@@ -396,11 +403,22 @@ def plan_staff(
             )
         log("bound: ample staff everywhere", "", ample, bound.statistic)
         feasible = goal.met(bound.statistic)
+        # Pools Erlang C does not cover (window, teams, agents) show their load only
+        # in the simulation: raise those it finds over the ceiling, a person at a time.
+        for _ in range(_MAX_CEILING_ROUNDS):
+            over = [p for p in names if p not in rows and _over(now, p, max_utilisation)]
+            if not over:
+                break
+            state = {**state, **{p: state[p] + 1 for p in over}}
+            (now,) = evaluator.staffings([state])
+            log(f"raise to the {max_utilisation:.0%} ceiling (simulated)", ", ".join(over), state,
+                now.statistic)  # fmt: skip
+        floor = dict(state)  # the people the ceiling needs: never trimmed
 
         added = 0
         tried_pairs = False
         while feasible and not goal.met(now.statistic) and added < max_steps:
-            over = [p for p in names if now.utilisation.get(p, 0.0) > max_utilisation]
+            over = [p for p in names if _over(now, p, max_utilisation)]
             mechanism_pools = [p for p in names if p not in rows]
             ranked = erlang_rank(state, names)
             chosen = None
@@ -428,7 +446,10 @@ def plan_staff(
             removable = [
                 p
                 for p in names
-                if state[p] > max(ceiling[p], stable[p], 1 if p in rows else 0)
+                if state[p]
+                > max(
+                    ceiling[p], stable[p], floor[p] if p not in rows else 0, 1 if p in rows else 0
+                )
                 and (
                     p not in rows
                     or float(rows[p]["offered_load"]) / (state[p] - 1) <= max_utilisation
@@ -449,6 +470,9 @@ def plan_staff(
                 and (allow_worse or not _worse_outputs(start.summary, e.summary))
             ]
             if not keep:
+                if removable:
+                    log("no safe cut (target, ceiling or another output)", ", ".join(removable),
+                        state, now.statistic)  # fmt: skip
                 break
             _, _, pool, now, state = max(keep, key=lambda t: (t[0], t[1]))
             log("remove", pool, state, now.statistic)

@@ -164,9 +164,9 @@ TARGET_WD = 2.4
     ("current", "ceiling", "allow_worse", "actions"),
     [
         # Unstable at one reviewer: raised to the 0.95 ceiling (5), the search adds the sixth.
-        (1, 0.95, False, ["raise", "add"]),
+        (1, 0.95, False, ["raise", "add", "no"]),  # "no safe cut": 5 would miss the target
         # Nine reviewers meet it easily; trimming (harm allowed) comes down to six, not five.
-        (9, 0.85, True, ["remove", "remove", "remove"]),
+        (9, 0.85, True, ["remove", "remove", "remove"]),  # 5 would be 0.9 busy: not tried
     ],
 )
 def test_plan_finds_the_erlang_c_answer(
@@ -255,7 +255,8 @@ def test_plan_adds_a_pair_when_single_additions_only_move_the_queue() -> None:
     assert list(pools["ceiling_min"]) == [3, 3]
     assert plan.met
     assert list(pools["planned"]) == [4, 4]
-    assert list(plan.steps["pool"]) == ["", "A, B", "", "A + B"]
+    assert list(plan.steps["pool"]) == ["", "A, B", "", "A + B", "A, B"]
+    assert plan.steps["action"].iloc[-1].startswith("no safe cut")
 
 
 def before_and_after_start(after_staff: int) -> Any:
@@ -327,6 +328,23 @@ def test_the_meeting_calendar_is_named_when_it_holds_files_up() -> None:
     assert marginal.loc["D", "saved_high"] < meeting["saved_low"]
     assert plan.bottleneck == "meeting:D"
     assert plan.bottleneck_level == "the meeting calendar of D"
+
+
+def test_mechanism_pools_over_the_ceiling_are_raised_by_what_the_simulation_finds() -> None:
+    """Erlang C does not cover agents; the simulation finds them over the ceiling."""
+    s = make_scenario(
+        **{"mechanisms.agents.enabled": True, "mechanisms.agents.count": 1,
+           "arrivals.rate_per_year": 250}
+    )  # fmt: skip
+    plan = plan_staff(
+        s, "mean(signing_to_start) <= 1000", replications=1, workers=1, max_utilisation=0.6
+    )
+    raised = plan.steps[plan.steps["action"].str.endswith("(simulated)")]
+    assert "agents" in raised["pool"].iloc[0]
+    pools = plan.pools.set_index("pool")
+    assert pools.loc["agents", "planned"] > 1
+    assert plan.over_ceiling == ()
+    assert (pools["utilisation"] <= 0.6).all()
 
 
 def test_mechanism_pools_are_offered_when_switched_on() -> None:
