@@ -300,3 +300,31 @@ def attribution_text(
         ]
         text.append(grid(["mechanism", "contribution [95 % CI]", "share"], rows))
     return "\n".join(text)
+
+
+def validation_text(table: pd.DataFrame) -> str:
+    """The validation table: each published figure beside the model's mean [95 % CI]."""
+    rows = []
+    for r in table.itertuples(index=False):
+        shown = (lambda x: f"{x:.0%}") if r.unit == "share" else format_number
+        rows.append(
+            [
+                r.outcome,
+                shown(r.value),
+                f"{shown(r.model_mean)} [{shown(r.ci_low)}, {shown(r.ci_high)}]",
+                r.verdict,
+                r.scenario,
+            ]
+        )
+    clocks = [
+        f"  {r.outcome}: {r.clock}; {r.project_types}" + (f" ({r.note})" if r.note else "")
+        for r in table.itertuples(index=False)
+    ]
+    return "\n".join(
+        [
+            "Published reform outcomes against the bundled scenarios (like for like):",
+            grid(["outcome", "published", "model mean [95% CI]", "verdict", "scenario"], rows),
+            "\nClock and project types of each row:",
+            *clocks,
+        ]
+    )
