@@ -192,7 +192,7 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
         help="folder to write the result tables to; each finished replication is saved "
         "there at once, so the same command run again after an interruption resumes",
     )
-    sub.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
+    _format_option(sub)
     sub.add_argument("--workers", type=workers, default=None, help="processes (default: all cores)")
     sub.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     sub.add_argument(
@@ -200,6 +200,15 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
         type=scheduler_address,
         metavar="tcp://HOST:PORT",
         help="run on this Dask scheduler's workers",
+    )
+
+
+def _format_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--format",
+        choices=["csv", "parquet", "xlsx"],
+        default="csv",
+        help="table format (xlsx: one Excel workbook per folder, a sheet per table)",
     )
 
 
@@ -226,7 +235,7 @@ def _execution_options(sub: argparse.ArgumentParser, out: bool = True) -> None:
             help="folder for the result tables; the same command run again after an "
             "interruption resumes from the replications saved there",
         )
-        sub.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
+        _format_option(sub)
         sub.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
 
 

@@ -1,4 +1,4 @@
-"""Writing results to disk: tables as CSV or Parquet plus a JSON manifest.
+"""Writing results to disk: tables as CSV, Parquet or one Excel workbook, plus a JSON manifest.
 
 Output paths are taken as given by the user; nothing in a scenario decides
 where files go. An existing results folder is never overwritten unless asked,
@@ -8,6 +8,10 @@ except to finish the very run that was interrupted in it (see
 Tables can come from memory (:class:`~model.experiments.batch.Results` with tables)
 or be streamed from the per-replication checkpoints one replication at a
 time, so writing a thousand replications needs the memory of one.
+
+With ``xlsx`` a folder's tables are the sheets of one workbook, ``tables.xlsx``
+(see :mod:`model.outputs.workbooks`); the read side below finds a table in
+whichever form the folder holds it.
 """
 
 from __future__ import annotations
@@ -28,12 +32,19 @@ from model.analysis.metrics import scorecard
 from model.experiments.batch import Comparison, ReplicationTables, Results
 from model.experiments.checkpoints import CheckpointStore, replication_key
 from model.files import atomic_path, write_atomic
+from model.outputs.workbooks import WORKBOOK, Workbook, add_sheet, read_sheet
 from model.scenario.schema import Scenario
 
 TABLES: tuple[str, ...] = ("projects", "items", "resources", "summary", "events")
 #: Tables that a slim (``keep_tables=False``) result can stream from checkpoints.
 STREAMED: tuple[str, ...] = ("projects", "items", "events")
-Format = Literal["csv", "parquet"]
+Format = Literal["csv", "parquet", "xlsx"]
+#: The formats ``--format`` offers for result tables.
+FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
+#: Tables kept out of an ``xlsx`` workbook, written as CSV beside it: a county-year's
+#: event log has about a million rows per replication, past what a sheet holds (and
+#: minutes to write); its readers are process-mining tools, not Excel.
+BESIDE_WORKBOOK: tuple[str, ...] = ("events",)
 #: Columns of the item table that the department scorecard reads.
 SCORECARD_COLUMNS: tuple[str, ...] = ("department", "queued_day", "finished_day", "within_limit")
 
@@ -199,7 +210,14 @@ def finish_output(output: Output) -> None:
 
 
 def write_table(table: pd.DataFrame, path: Path, fmt: Format) -> Path:
-    """Write one table atomically (to a temporary name, then renamed)."""
+    """Write one table atomically (to a temporary name, then renamed).
+
+    ``path`` is the folder and the table's name (``folder / "sweep"``); with
+    ``xlsx`` the table becomes sheet ``sweep`` of the folder's workbook, and the
+    workbook is returned.
+    """
+    if fmt == "xlsx":
+        return add_sheet(path.parent / WORKBOOK, path.name, table)
     target = path.with_suffix(f".{fmt}")
     with atomic_path(target) as temporary:
         if fmt == "csv":
@@ -227,7 +245,11 @@ def write_streamed(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> P
 
     Returns the file written, or None when every piece was empty. The columns
     (and for Parquet the types) of the first non-empty piece are the table's.
+    With ``xlsx`` the table is a sheet of the folder's workbook (see :class:`Tables`).
     """
+    if fmt == "xlsx":  # a sheet among the workbook's others (write_results streams its own)
+        present = [frame for frame in frames if not frame.empty]
+        return add_sheet(path.parent / WORKBOOK, path.name, pd.concat(present)) if present else None
     pieces = (frame for frame in frames if not frame.empty)
     first = next(pieces, None)
     if first is None:
@@ -265,6 +287,63 @@ def _write_pieces(frames: Iterator[pd.DataFrame], path: Path, fmt: Format) -> No
             writer.close()
 
 
+class Tables:
+    """Where one folder's tables go: a file each (CSV, Parquet) or the sheets of one workbook.
+
+    Use as a context manager; the workbook is saved when the block ends. With
+    ``xlsx``, the tables of :data:`BESIDE_WORKBOOK` are CSV files beside it.
+
+    Attributes:
+        written: The files written, each once, in order.
+        sheets: With ``xlsx``, the workbook's sheets in order.
+
+    """
+
+    def __init__(self, folder: Path, fmt: Format) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.written: list[Path] = []
+        self._book: Workbook | None = None
+
+    @property
+    def sheets(self) -> list[str]:
+        """The workbook's sheets so far (empty for CSV and Parquet)."""
+        return list(self._book.sheets) if self._book is not None else []
+
+    def __enter__(self) -> Tables:
+        """Open the workbook, for ``xlsx``."""
+        if self.fmt == "xlsx":
+            self._book = Workbook(self.folder / WORKBOOK).__enter__()
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        """Save the workbook (nothing is kept of a failed one)."""
+        if self._book is not None:
+            self._book.__exit__(kind, error, trace)
+
+    def _wrote(self, path: Path) -> None:
+        if path not in self.written:
+            self.written.append(path)
+
+    def table(self, name: str, table: pd.DataFrame) -> None:
+        """Write a table held whole."""
+        if self._book is None or name in BESIDE_WORKBOOK:
+            fmt: Format = "csv" if self._book is not None else self.fmt
+            self._wrote(write_table(table, self.folder / name, fmt))
+        elif self._book.add(name, [table]):
+            self._wrote(self._book.path)
+
+    def streamed(self, name: str, frames: Iterator[pd.DataFrame]) -> None:
+        """Write a table given piece by piece (nothing if every piece is empty)."""
+        if self._book is None or name in BESIDE_WORKBOOK:
+            fmt: Format = "csv" if self._book is not None else self.fmt
+            path = write_streamed(frames, self.folder / name, fmt)
+            if path is not None:
+                self._wrote(path)
+        elif self._book.add(name, frames):
+            self._wrote(self._book.path)
+
+
 def _with_replication(frame: pd.DataFrame | None, replication: int) -> pd.DataFrame:
     if frame is None:
         return pd.DataFrame()
@@ -280,42 +359,46 @@ def write_results(
     Args:
         results: The results.
         folder: Target folder (created).
-        fmt: ``csv`` or ``parquet``.
+        fmt: ``csv``, ``parquet`` or ``xlsx`` (one workbook, a sheet per table).
         source: Checkpoints to stream the project, item and event tables from,
             for results made with ``keep_tables=False``.
 
     """
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     # The scorecard needs every item; streamed items are kept in these columns only.
     scorecard_items: list[pd.DataFrame] = []
-    for name in TABLES:
-        if source is not None and name in STREAMED and "checkpoint_detail" in results.provenance:
-            if name == "events" and results.provenance["checkpoint_detail"] != "events":
-                continue
-            pieces: Iterator[pd.DataFrame] = (
-                _with_replication(getattr(part, name), part.replication)
-                for part in _parts(results, source)
-            )
-            if name == "items":
-                pieces = _kept(pieces, SCORECARD_COLUMNS, scorecard_items)
-            path = write_streamed(pieces, folder / name, fmt)
-            if path is not None:
-                written.append(path)
-        elif not getattr(results, name).empty:
-            written.append(write_table(getattr(results, name), folder / name, fmt))
-            if name == "items":
-                scorecard_items.append(results.items)
-    written.append(write_table(results.kpis(), folder / "kpis", fmt))
-    if scorecard_items:
-        items = pd.concat(scorecard_items, ignore_index=True)
-        written.append(write_table(scorecard(items, results.resources), folder / "scorecard", fmt))
+    with Tables(folder, fmt) as tables:
+        for name in TABLES:
+            if (
+                source is not None
+                and name in STREAMED
+                and "checkpoint_detail" in results.provenance
+            ):
+                if name == "events" and results.provenance["checkpoint_detail"] != "events":
+                    continue
+                pieces: Iterator[pd.DataFrame] = (
+                    _with_replication(getattr(part, name), part.replication)
+                    for part in _parts(results, source)
+                )
+                if name == "items":
+                    pieces = _kept(pieces, SCORECARD_COLUMNS, scorecard_items)
+                tables.streamed(name, pieces)
+            elif not getattr(results, name).empty:
+                tables.table(name, getattr(results, name))
+                if name == "items":
+                    scorecard_items.append(results.items)
+        tables.table("kpis", results.kpis())
+        if scorecard_items:
+            items = pd.concat(scorecard_items, ignore_index=True)
+            tables.table("scorecard", scorecard(items, results.resources))
+    written = tables.written
     # The validated scenario, so a report made later can list its sources.
     write_atomic(folder / "scenario.json", results.scenario.model_dump_json(indent=2))
     manifest = {
         **results.provenance,
         "notes": list(results.notes),
         "tables": [p.name for p in written],
+        **({"sheets": tables.sheets} if fmt == "xlsx" else {}),
     }
     write_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return written
@@ -343,14 +426,13 @@ def write_comparison(
     written: list[Path] = []
     for name, results in zip(names, comparison.results, strict=True):
         written += write_results(results, inside(folder, name), fmt, source)
-    written.append(write_table(comparison.kpis(), folder / "comparison_kpis", fmt))
-    if len(comparison.results) > 1:
-        written.append(
-            write_table(comparison.differences(), folder / "comparison_differences", fmt)
-        )
-    if comparison.precision is not None:
-        written.append(write_table(comparison.precision, folder / "comparison_precision", fmt))
-    return written
+    with Tables(folder, fmt) as tables:
+        tables.table("comparison_kpis", comparison.kpis())
+        if len(comparison.results) > 1:
+            tables.table("comparison_differences", comparison.differences())
+        if comparison.precision is not None:
+            tables.table("comparison_precision", comparison.precision)
+    return written + tables.written
 
 
 # -- reading a results folder back ---------------------------------------------------
@@ -398,20 +480,22 @@ class ResultsFolder:
 
 
 def read_table(folder: Path, stem: str) -> pd.DataFrame | None:
-    """``stem.parquet`` or ``stem.csv`` from ``folder``, or None if neither exists.
+    """``stem.parquet``, ``stem.csv`` or sheet ``stem`` of ``tables.xlsx``; None if none exists.
 
     Raises:
         ResultsFolderError: The file exists but is not a table (damaged or not ours).
 
     """
-    parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
+    parquet, csv, book = folder / f"{stem}.parquet", folder / f"{stem}.csv", folder / WORKBOOK
+    path = next((p for p in (parquet, csv, book) if p.is_file()), None)
     try:
-        if parquet.is_file():
+        if path == parquet:
             return pd.read_parquet(parquet)
-        if csv.is_file():
+        if path == csv:
             return pd.read_csv(csv)
-    except Exception as error:  # noqa: BLE001 - pandas and pyarrow raise many kinds
-        path = parquet if parquet.is_file() else csv
+        if path == book:
+            return read_sheet(book, stem)
+    except Exception as error:  # noqa: BLE001 - pandas, pyarrow and openpyxl raise many kinds
         raise ResultsFolderError(
             f"{path}: cannot be read as a table ({type(error).__name__}); the folder is "
             "damaged: write it again with the command that made it"
