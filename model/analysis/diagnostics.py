@@ -3,11 +3,18 @@
 Both are pure functions of the tables :mod:`model.analysis.metrics` derives from the
 event log. A growing queue means the arrivals exceed a pool's capacity: the
 means of such a run describe a transient, not the county, so the run says so.
+A long warm-up hides the growth of an overloaded pool's queue: after three
+years of warm-up, a queue growing steadily from day 0 is only a third longer
+at the end of a one-year measured window than at its start. So a queue also
+counts as unstable when it never clears during the measured window: a stable
+pool's queue empties again and again, even at 90 % utilisation.
 The invariants (conservation, order, capacity, bounds) are asserted in every
 test run and, with ``run.debug``, in users' runs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,6 +29,10 @@ GROWTH_FACTOR = 2.0
 #: ... and at least this many applications per member of the pool wait, on average
 #: over the last third and at its end.
 BACKLOG_PER_MEMBER = 3.0
+#: A pool busy at least this share of the measured window's working time, with a
+#: backlog waiting on average, is at its capacity (a queue at critical load
+#: drifts up and down, so it need not grow within the window).
+SATURATED = 0.99
 
 
 def queue_lengths(visits: pd.DataFrame, resource: str, times: np.ndarray) -> np.ndarray:
@@ -32,8 +43,31 @@ def queue_lengths(visits: pd.DataFrame, resource: str, times: np.ndarray) -> np.
     return np.searchsorted(joined, times, side="right") - np.searchsorted(left, times, side="right")
 
 
-def growing_queues(visits: pd.DataFrame, scenario: Scenario, end_day: float) -> list[str]:
-    """Messages naming every pool whose queue grows through the measured window."""
+def growing_queues(
+    visits: pd.DataFrame,
+    scenario: Scenario,
+    end_day: float,
+    utilisation: Mapping[str, float] | None = None,
+) -> list[str]:
+    """Messages naming every pool whose queue grows through the measured window.
+
+    A pool is unstable when, at 31 evenly spaced times of the measured window
+    (warm-up to horizon), either its queue grows (the last third holds
+    :data:`GROWTH_FACTOR` times the first, and a real backlog), or it never
+    clears: at least :data:`BACKLOG_PER_MEMBER` per member wait at every one of
+    the times, and the queue is not shrinking (a backlog of projects in
+    progress at the start that is being worked off is not instability); or,
+    given the pools' measured ``utilisation``, it is saturated: busy at least
+    :data:`SATURATED` of the window with that backlog waiting on average.
+
+    Args:
+        visits: The replication's pool visits (:func:`~model.analysis.metrics.pool_visits`).
+        scenario: The scenario simulated.
+        end_day: The day the replication ended.
+        utilisation: Each pool's utilisation over the measured window, by name
+            (the ``resources`` table); without it the saturation test is skipped.
+
+    """
     start = scenario.run.warmup_days
     end = min(scenario.run.horizon_days, end_day)
     if end - start < 30:
@@ -54,6 +88,24 @@ def growing_queues(visits: pd.DataFrame, scenario: Scenario, end_day: float) -> 
                 f"unstable: the queue at {pool.name} grows from {first:.0f} to {last:.0f} "
                 f"waiting ({backlog} at day {end:.0f}, {pool.capacity} member(s)); arrivals "
                 f"exceed its capacity, so means describe a growing backlog, not a steady state"
+            )
+        elif lengths.min() >= backlog_floor and last >= first:
+            messages.append(
+                f"unstable: the queue at {pool.name} never clears: at least {lengths.min()} "
+                f"waiting throughout days {start:.0f}-{end:.0f} ({first:.0f} to {last:.0f} on "
+                f"average, {pool.capacity} member(s)); arrivals reach or exceed its capacity, "
+                f"so means describe a backlog, not a steady state"
+            )
+        elif (
+            utilisation is not None
+            and utilisation.get(pool.name, 0.0) >= SATURATED
+            and lengths.mean() >= backlog_floor
+        ):
+            messages.append(
+                f"unstable: the queue at {pool.name} is saturated: busy "
+                f"{utilisation[pool.name]:.0%} of days {start:.0f}-{end:.0f} with "
+                f"{lengths.mean():.0f} waiting on average ({pool.capacity} member(s)); "
+                f"arrivals reach its capacity, so means describe a backlog, not a steady state"
             )
     return messages
 

@@ -107,7 +107,8 @@ def replicate(
     summary["projects_open_at_end"] = float(raw.projects_open)
     summary["max_utilisation"] = float(resources["utilisation"].max())
     summary["events"] = float(len(raw.events))
-    unstable = growing_queues(visits, scenario, raw.end_day)
+    busy = dict(zip(resources["resource"], resources["utilisation"].astype(float), strict=True))
+    unstable = growing_queues(visits, scenario, raw.end_day, busy)
     summary["unstable_pools"] = float(len(unstable))
     if scenario.run.debug or os.environ.get("APPROVALSIM_CHECK_INVARIANTS"):
         check_invariants(raw.events, projects, items, resources, scenario, raw.projects_signed)
