@@ -54,6 +54,7 @@ __all__ = [
     "run",
     "run_many",
     "run_summaries",
+    "unpaired_settings",
 ]
 
 
@@ -494,6 +495,85 @@ def run(
     )[0]
 
 
+#: Run settings that must be equal for a comparison to be paired on common random
+#: numbers: with another start date project k meets another calendar, with another
+#: horizon or warm-up other projects are signed or measured, and the drain decides
+#: when the run (and the pools' measurement) ends. ``replications`` and ``seed``
+#: are not among them: compare takes both from the first scenario for all.
+PAIRING_SETTINGS = ("start_date", "horizon_days", "warmup_days", "drain", "drain_limit_days")
+
+
+def duplicate_names(scenarios: Sequence[Scenario]) -> list[tuple[str, list[int]]]:
+    """``(name, positions)`` of every scenario name given more than once (0-based)."""
+    positions: dict[str, list[int]] = {}
+    for index, scenario in enumerate(scenarios):
+        positions.setdefault(scenario.name, []).append(index)
+    return [(name, where) for name, where in positions.items() if len(where) > 1]
+
+
+def unpaired_settings(scenarios: Sequence[Scenario]) -> list[str]:
+    """The run settings (of :data:`PAIRING_SETTINGS`) in which a scenario differs from the first.
+
+    Returns:
+        One text per differing setting, e.g. ``run.horizon_days: 1460 in
+        'baseline' but 365 in 'short'``; empty when the comparison is paired.
+
+    """
+    if not scenarios:
+        return []
+    first = scenarios[0]
+    found = []
+    for setting in PAIRING_SETTINGS:
+        base = getattr(first.run, setting)
+        others = [s for s in scenarios[1:] if getattr(s.run, setting) != base]
+        if others:
+            values = ", ".join(f"{getattr(s.run, setting)} in {s.name!r}" for s in others)
+            found.append(f"run.{setting}: {base} in {first.name!r} but {values}")
+    return found
+
+
+def refuse_duplicate_names(scenarios: Sequence[Scenario]) -> None:
+    """Refuse two scenarios of the same name in one comparison.
+
+    Raises:
+        ValueError: Two scenarios have the same name: their columns and
+            differences would be indistinguishable ("parallel − parallel").
+
+    """
+    for name, where in duplicate_names(scenarios):
+        raise ValueError(
+            f"scenarios {' and '.join(str(k + 1) for k in where)} are both named {name!r}; "
+            "a comparison labels its columns and differences by name, so give each "
+            "scenario its own name (name: in its file, or with_overrides({'name': ...}))"
+        )
+
+
+def check_paired(scenarios: Sequence[Scenario], allow_unpaired: bool = False) -> list[str]:
+    """Refuse scenarios whose run settings differ, unless told to compare them unpaired.
+
+    Args:
+        scenarios: The scenarios, the baseline first.
+        allow_unpaired: Accept differing run settings (the comparison is then
+            marked unpaired) instead of refusing them.
+
+    Returns:
+        The differing run settings (empty: paired).
+
+    Raises:
+        ValueError: The run settings differ and ``allow_unpaired`` is false.
+
+    """
+    unpaired = unpaired_settings(scenarios)
+    if unpaired and not allow_unpaired:
+        raise ValueError(
+            "the scenarios' run settings differ, so their differences would not be paired "
+            "on common random numbers: " + "; ".join(unpaired) + ". Give them the same run "
+            "settings, or pass allow_unpaired=True to compare them with the differences "
+            "marked unpaired"
+        )
+    return unpaired
+
+
 @dataclass(frozen=True)
 class Comparison:
     """Several scenarios on common random numbers; the first is the baseline.
@@ -503,12 +583,21 @@ class Comparison:
         precision: With a precision target, one row per scenario and output:
             relative half-width reached, and whether it met the target.
         capped: Whether the precision search stopped at its cap first.
+        unpaired: The run settings that differ (``compare(..., allow_unpaired=True)``);
+            when not empty, the differences are not paired on common random
+            numbers and include the effect of those settings.
 
     """
 
     results: list[Results]
     precision: pd.DataFrame | None = None
     capped: bool = False
+    unpaired: tuple[str, ...] = ()
+
+    @property
+    def paired(self) -> bool:
+        """Whether the differences are paired (every run setting the same)."""
+        return not self.unpaired
 
     @property
     def names(self) -> list[str]:
@@ -528,7 +617,13 @@ class Comparison:
         )[["scenario", "output", "mean", "ci_low", "ci_high", "half_width", "n"]]
 
     def differences(self, outputs: Sequence[str] = KEY_OUTPUTS) -> pd.DataFrame:
-        """Each scenario minus the baseline, paired by replication, with 95 % CI."""
+        """Each scenario minus the baseline, paired by replication, with 95 % CI.
+
+        The ``paired`` column is false when the run settings differ
+        (:attr:`unpaired`): the interval is still that of the replication-wise
+        differences, but the replications no longer share their projects, and the
+        difference includes the effect of the differing settings.
+        """
         base = self.results[0].summary
         frames = [
             paired_differences(base, r.summary, outputs).assign(
@@ -539,6 +634,7 @@ class Comparison:
         if not frames:
             return pd.DataFrame()
         table = pd.concat(frames, ignore_index=True)
+        table["paired"] = self.paired
         return table[
             [
                 "scenario",
@@ -549,6 +645,7 @@ class Comparison:
                 "ci_high",
                 "n",
                 "significant",
+                "paired",
             ]
         ]
 
@@ -587,6 +684,7 @@ def compare(
     scheduler: str | None = None,
     checkpoint_dir: str | Path | None = None,
     progress: Progress | None = None,
+    allow_unpaired: bool = False,
 ) -> Comparison:
     """Run scenarios on common random numbers (the first is the baseline).
 
@@ -618,10 +716,18 @@ def compare(
         scheduler: Dask scheduler address; replaces the local pool.
         checkpoint_dir: Save/reuse finished replications there.
         progress: ``progress(done, total)`` after each replication.
+        allow_unpaired: Compare scenarios whose run settings differ
+            (:data:`PAIRING_SETTINGS`) instead of refusing them; the result's
+            ``unpaired`` names the settings and ``differences()`` marks them.
+
+    Raises:
+        ValueError: No scenarios, or run settings that differ without
+            ``allow_unpaired``; nothing has run.
 
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
+    unpaired = tuple(check_paired(scenarios, allow_unpaired))
     replications, seed = scenarios[0].run.resolve(replications, seed)
     with open_batch(
         scenarios,
@@ -635,7 +741,7 @@ def compare(
     ) as batch:
         if precision is None:
             batch.extend(replications)
-            return Comparison(batch.results())
+            return Comparison(batch.results(), unpaired=unpaired)
         if precision <= 0:
             raise ValueError("precision must be positive, e.g. 0.05 for 5 %")
         cap = max(max_replications, MIN_PRECISION_REPLICATIONS)
@@ -647,7 +753,9 @@ def compare(
             )
             unmet = table[~table["met"]]
             if unmet.empty or n >= cap:
-                return Comparison(batch.results(n), precision=table, capped=not unmet.empty)
+                return Comparison(
+                    batch.results(n), precision=table, capped=not unmet.empty, unpaired=unpaired
+                )
             n = next_replications(float(unmet["relative_half_width"].max()), precision, n, cap)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from model.cli.commands.common import (
     finish,
@@ -13,6 +14,9 @@ from model.cli.commands.common import (
     warn_overload,
 )
 from model.cli.errors import USER_ERROR, user_error
+
+if TYPE_CHECKING:
+    from model.scenario.schema import Scenario
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -84,11 +88,15 @@ def compare(args: argparse.Namespace) -> int:
     from model.cli.progress import progress_bar
     from model.cli.tables import comparison_text, precision_text
     from model.experiments.batch import compare as compare_scenarios
-    from model.experiments.batch import identity
+    from model.experiments.batch import identity, unpaired_settings
     from model.outputs.folders import write_comparison
     from model.scenario.loader import load_scenario
 
     scenarios = [load_scenario(path) for path in args.files]
+    refused = _not_comparable(args, scenarios)
+    if refused:
+        return user_error(refused)
+    unpaired = unpaired_settings(scenarios)
     warn_overload(scenarios)
     _, seed = scenarios[0].run.resolve(None, args.seed)
     output = open_output(
@@ -113,8 +121,15 @@ def compare(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=progress,
             checkpoint_dir=output.folder if output else None,
+            allow_unpaired=bool(unpaired),
         )
     print(comparison_text(comparison))
+    if unpaired:
+        print(
+            "warning: UNPAIRED: the differences above are not paired on common random "
+            "numbers, and include the effect of the run settings that differ: "
+            + "; ".join(unpaired)
+        )
     if comparison.precision is not None:
         print(precision_text(comparison))
     print_notes(n for r in comparison.results for n in r.notes)
@@ -126,3 +141,34 @@ def compare(args: argparse.Namespace) -> int:
             by_name = dict(zip(names, scenarios, strict=True))
             print(f"Report written to {write_compare_report(args, output.folder, by_name)}")
     return 0
+
+
+def _not_comparable(args: argparse.Namespace, scenarios: list[Scenario]) -> str | None:
+    """Why ``compare`` refuses these scenarios (same names; run settings that differ), or None.
+
+    Differing run settings are accepted with ``--allow-unpaired``; the output
+    then says the differences are not paired.
+    """
+    from model.experiments.batch import duplicate_names, unpaired_settings
+
+    files = [str(path) for path in args.files]
+    for name, where in duplicate_names(scenarios):
+        both = "both" if len(where) == 2 else "all"
+        return (
+            f"{' and '.join(files[k] for k in where)} are {both} named {name!r}; compare "
+            "labels its columns and differences by scenario name, so give each file its own "
+            "name: (or compare each file once)"
+        )
+    unpaired = unpaired_settings(scenarios)
+    if unpaired and not getattr(args, "allow_unpaired", False):
+        how = (
+            "or pass --allow-unpaired to compare them with the differences marked unpaired"
+            if hasattr(args, "allow_unpaired")
+            else "so that project k is the same project in every scenario"
+        )
+        return (
+            "the scenarios' run settings differ, so compare cannot pair them on common "
+            "random numbers: " + "; ".join(unpaired) + f". Give every file the same run: "
+            f"settings ({', '.join(files)}), {how}"
+        )
+    return None
