@@ -6,8 +6,8 @@ the same columns):
 
 * ``case_id`` - one approval case (a project);
 * ``item`` and ``event`` - the approval item and what happened (``review``,
-  ``returned``, ``preparation``, ``elapsed``, ...); when they are missing they
-  are read from ``activity`` as ``"<event> <item>"``;
+  ``returned``, ``intermediary``, ``preparation``, ``elapsed``, ...); when they
+  are missing they are read from ``activity`` as ``"<event> <item>"``;
 * ``lifecycle`` - ``schedule``, ``start`` or ``complete`` (default ``complete``);
 * ``timestamp`` - ISO 8601 date-time (with offset; taken as China time if none).
 
@@ -15,7 +15,10 @@ What is fitted, per item:
 
 * ``effort_wd``: first-round review, start to complete, in working days on
   the Chinese working-day calendar (:class:`model.simulation.calendar.WorkCalendar`);
-* ``preparation_days``, ``elapsed_days``: start to complete, calendar days;
+* ``intermediary_days``, ``preparation_days``, ``elapsed_days``: start to complete
+  of ``intermediary``, ``preparation`` and ``elapsed`` events, calendar days (the
+  intermediary's time and the enterprise's own preparation are fitted apart, as
+  the scenario holds them apart);
 * ``fix_days``: a ``returned`` event to the next review submission, calendar days;
 * ``deficiency_probability``: first reviews followed by ``returned`` over first
   reviews completed; ``resubmission_deficiency_probability`` likewise for later
@@ -31,11 +34,12 @@ Family choice: every supported family (fixed, uniform, triangular,
 exponential, lognormal, gamma) is fitted by maximum likelihood and the one
 with the smallest AIC = 2k - 2 log L wins (k = number of parameters). A sample
 whose values are all equal is ``fixed``. With fewer than ``min_n`` complete
-observations no family is fitted and the observed values become an
-``empirical`` distribution. The fit quality (n, censored, AIC of the winner
-and the runner-up, Kolmogorov-Smirnov p-value on the complete observations -
-optimistic, as the parameters were estimated from the same data) goes into the
-``source:`` note of each fitted value.
+observations, or with at most :data:`MAX_DISCRETE_VALUES` distinct values
+(a discrete law: whole days, a table of efforts), no family is fitted and the
+observed values become an ``empirical`` distribution. The fit quality (n,
+censored, AIC of the winner and the runner-up, Kolmogorov-Smirnov p-value on
+the complete observations - optimistic, as the parameters were estimated from
+the same data) goes into the ``source:`` note of each fitted value.
 """
 
 from __future__ import annotations
@@ -70,8 +74,20 @@ FAMILIES: dict[str, int] = {
 }
 #: Fewest complete observations for a parametric fit (below: empirical).
 MIN_N = 8
+#: A sample with at most this many distinct values (each seen three times on
+#: average) is discrete and kept as an ``empirical`` distribution.
+MAX_DISCRETE_VALUES = 10
 
 REQUIRED = ("case_id", "timestamp")
+#: Spans fitted start to complete in calendar days: the log's event → the item's field.
+#: Intermediary time (choosing and waiting for an EIA or design institute) has its own
+#: field: folded into ``preparation_days`` it would be counted twice by a scenario that
+#: extends a base with its own ``intermediary_days``.
+SPANS: dict[str, str] = {
+    "intermediary": "intermediary_days",
+    "preparation": "preparation_days",
+    "elapsed": "elapsed_days",
+}
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -101,6 +117,8 @@ class Fit:
     aic: float = float("nan")
     ks_p: float = float("nan")
     candidates: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
+    """Why an ``empirical`` law was kept (e.g. ``3 distinct values``); empty: too few."""
 
     @property
     def mean(self) -> float:
@@ -142,6 +160,8 @@ class Fit:
                 text += f", KS p={self.ks_p:.2f}"
         elif self.family == "fixed":
             text += ", all values equal"
+        elif self.reason:
+            text += f", {self.reason}: empirical"
         else:
             text += f", fewer than {MIN_N} complete observations: empirical"
         return text
@@ -336,13 +356,17 @@ def fit_durations(
     scale = max(1.0, float(np.abs(x).max()))
     if float(np.ptp(x)) <= 1e-9 * scale and not np.any(c > x[0] + 1e-9 * scale):
         return Fit("fixed", {"value": float(x[0])}, len(x), len(c))
-    if len(x) < min_n:
-        values, counts = np.unique(np.round(x, 4), return_counts=True)
+    values, counts = np.unique(np.round(x, 4), return_counts=True)
+    # Few distinct values among many observations is a discrete law (whole days, a
+    # table of fixed efforts): a continuous family would smear it (KS p = 0).
+    discrete = len(values) <= MAX_DISCRETE_VALUES and len(x) >= 3 * len(values)
+    if len(x) < min_n or discrete:
         return Fit(
             "empirical",
             {"values": [float(v) for v in values], "weights": [float(k) for k in counts]},
             len(x),
             len(c),
+            reason=f"{len(values)} distinct values" if discrete and len(x) >= min_n else "",
         )
     candidates: dict[str, float] = {}
     fitted: dict[str, tuple[dict[str, float], Any]] = {}
@@ -516,7 +540,7 @@ def item_records(log: pd.DataFrame) -> dict[str, ItemRecords]:
                 records.setdefault(str(row.item), ItemRecords()).rework_effort.append(
                     float(row.effort)
                 )
-    for event, name in (("preparation", "preparation_days"), ("elapsed", "elapsed_days")):
+    for event, name in SPANS.items():
         for row in _pairs(log, event, end_day).itertuples():
             add(str(row.item), name, row.complete - row.start, bool(row.open))
 
@@ -587,7 +611,7 @@ def fit_log(
         if not item:
             continue
         entry: dict[str, Any] = {}
-        for name in ("effort_wd", "preparation_days", "elapsed_days", "fix_days"):
+        for name in ("effort_wd", *SPANS.values(), "fix_days"):
             if name not in rec.samples:
                 continue
             observed, censored = rec.samples[name]
@@ -615,7 +639,8 @@ def fit_log(
         items[item] = entry
     if not items:
         raise FitError(
-            f"{origin}: no item has review, preparation, elapsed or return events to fit"
+            f"{origin}: no item has review, intermediary, preparation, elapsed or return "
+            "events to fit"
         )
     return {"items": items}
 
@@ -630,6 +655,9 @@ def write_fragment(
         "# gamma; censored (still open) durations enter through the survival function.\n"
         "# Use it from a scenario file: add 'extends: <your base scenario>.yaml' above\n"
         "# 'items:' (each item's fitted fields replace the base's).\n"
+        "# The values are what the log shows, under the mechanisms in force when it was\n"
+        "# recorded: a base whose mechanisms scale them (process_map, agents,\n"
+        "# monitoring_system, performance_review, checklist_notice) applies them again.\n"
     )
     text = header + str(yaml.safe_dump(fragment, allow_unicode=True, sort_keys=False, width=100))
     if path is not None:
@@ -639,6 +667,7 @@ def write_fragment(
 
 __all__ = [
     "FAMILIES",
+    "SPANS",
     "Fit",
     "FitError",
     "fit_durations",
