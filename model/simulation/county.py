@@ -676,9 +676,14 @@ class County:
             case.opinions = {item: env.event() for item in simulatable}
             # Simulated review runs alongside land supply; only the conversion waits for land.
             env.process(self.run_items(case, simulatable, "simulated", self.parallel, True))
+        # A project on its own land holds it already: its land-stage items are only the
+        # approvals that precede land supply (filing, pre-review), not a supply.
+        own_land = self.scenario.project_types[project.project_type].land == "own"
+        if own_land:
+            self._land_obtained(pid, land_day, land_done)
         yield from self.run_items(case, stages["land"], "land", self.parallel)
-        land_time = env.now if land_day is None or not land_done else land_day
-        self.emit((land_time, pid, "", "land_obtained", "complete", ""))
+        if not own_land:
+            self._land_obtained(pid, land_day, land_done)
 
         for stage in PRE_START_STAGES:
             yield from self.run_items(case, stages[stage], str(stage), self.parallel)
@@ -709,6 +714,11 @@ class County:
         self.active -= 1
         if self.signings_done and self.active == 0:
             self.all_done.succeed()
+
+    def _land_obtained(self, pid: int, land_day: float | None, land_done: bool) -> None:
+        """Mark the land as held: now, or on its recorded day for a pipeline project."""
+        land_time = self.env.now if land_day is None or not land_done else land_day
+        self.emit((land_time, pid, "", "land_obtained", "complete", ""))
 
     def _rectified(self, case: Case) -> Process:
         """Wait for open rectifications of breached commitments (none usually)."""
