@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.commands import experiments, reporting, simulate, staffing, starter
+from model.cli.commands import experiments, outcomes, reporting, simulate, staffing, starter
 
 # -- argument types -----------------------------------------------------------------
 
@@ -403,3 +403,20 @@ def _add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "(default uniform,triangular,exponential,lognormal,gamma)",
     )
     sub.set_defaults(handler=reporting.fit)
+
+    sub = commands.add_parser(
+        "validate-outcomes",
+        help="compare the bundled scenarios with published reform outcomes, like for like",
+    )
+    sub.add_argument(
+        "--scenarios",
+        type=Path,
+        default=Path("scenarios"),
+        metavar="DIR",
+        help="folder of the bundled scenario files (default scenarios/)",
+    )
+    sub.add_argument("--replications", "-n", type=positive_int, help="per scenario (default 10)")
+    sub.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenarios')")
+    sub.add_argument("--workers", type=workers, default=None, help="processes (default: all cores)")
+    sub.add_argument("--out", type=Path, help="folder to write validation.csv to")
+    sub.set_defaults(handler=outcomes.validate_outcomes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,6 @@ from model.experiments.validation import (
     PUBLISHED,
     PublishedOutcome,
     scenarios_needed,
-    validate_outcomes,
     validation_table,
     verdict,
 )
@@ -148,10 +149,25 @@ def test_every_published_row_names_a_bundled_scenario_and_known_types() -> None:
     assert len({o.key for o in PUBLISHED}) == len(PUBLISHED)
 
 
+def test_the_command_names_missing_scenario_files(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "model", "validate-outcomes", "--scenarios", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "baseline-serial.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
-def test_the_bundled_scenarios_give_every_row_a_value() -> None:
-    files = {n: str(ROOT / "scenarios" / f"{n}.yaml") for n in scenarios_needed()}
-    table = validate_outcomes(files, replications=2, seed=11, workers=2)
+def test_the_bundled_scenarios_give_every_row_a_value(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "model", "validate-outcomes", "-n", "2", "--seed", "11",
+         "--workers", "2", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "zhejiang_2018_after" in result.stdout
+    table = pd.read_csv(tmp_path / "validation.csv")
     assert list(table["outcome"]) == [o.key for o in PUBLISHED]
     assert table["model_mean"].notna().all()
     assert (table["ci_low"] <= table["model_mean"]).all()
