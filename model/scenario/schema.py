@@ -90,6 +90,8 @@ class BackgroundLoad(_Frozen):
 class Department(_Frozen):
     """A government department: case officers, a sign-off chain, meetings and other work."""
 
+    label_zh: str | None = None
+    """Chinese display name in reports, when the key is not already Chinese."""
     staff: Annotated[int, Field(ge=0)]
     """Case officers (承办人). Each works on one file at a time, for its touch hours only, and
     holds many files in progress: between touches a file waits in a queue."""
@@ -123,6 +125,8 @@ class Government(_Frozen):
 class Item(_Frozen):
     """An approval item (审批事项) owned by one department."""
 
+    label_zh: str | None = None
+    """Chinese display name in reports, e.g. 用地预审与选址意见书 for ``land_pre_review``."""
     department: str
     """Owning department, a key of ``departments``."""
     stage: Stage
@@ -207,6 +211,8 @@ class Item(_Frozen):
 class ProjectType(_Frozen):
     """A kind of project with its share of arrivals and the items it needs."""
 
+    label_zh: str | None = None
+    """Chinese display name in reports, e.g. 一般工业项目（新供地）."""
     share: Probability
     """Share of signed projects of this type; shares sum to 1."""
     items: tuple[str, ...]
@@ -584,6 +590,10 @@ class Scenario(_Frozen):
     """Short name used in tables and reports."""
     description: str = ""
     """What the scenario represents."""
+    label_zh: str | None = None
+    """Chinese display name of the scenario in reports (``name`` when not given)."""
+    description_zh: str | None = None
+    """Chinese description in reports (``description`` when not given)."""
     source: str | None = None
     """Where the scenario as a whole comes from."""
     approval_mode: Literal["serial", "parallel"] = "serial"
