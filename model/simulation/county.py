@@ -474,7 +474,8 @@ class County:
         effort = draws.conversion_wd() * self.effort_factor
         yield from self.hold(case.project_id, item, CONVERSION, department, effort, limit)
         options = self.scenario.simulated_approval_options
-        if draws.change_u < options.change_probability:
+        # One draw per project: a changed design reaches every simulated item of it.
+        if case.draws.change_u < options.change_probability:
             effort = draws.effort_wd * self.effort_factor * options.rereview_fraction
             yield from self.hold(case.project_id, item, REREVIEW, department, effort, limit)
         if self.signed_off[item]:

@@ -105,7 +105,7 @@ class ItemDraws:
         self.deficiency_u = deficiency_u
         """Uniform for the k-th submission; deficient when below that round's probability."""
         self.change_u = change_u
-        """Uniform deciding a project change after the land transfer."""
+        """Uniform deciding whether a change of the project reaches this item (its scope)."""
         self.online_u = mechanisms[_ONLINE]
         self.misroute_u = mechanisms[_MISROUTE0:_MISROUTE_DELAY0]
         self.minor_u = mechanisms[_MINOR0:_MISSED]
@@ -164,6 +164,9 @@ class ProjectDraws:
     production_prep_days: float
     stage_gap_days: dict[str, float]
     items: dict[str, ItemDraws]
+    change_u: float = 1.0
+    """Uniform deciding whether the project changes after the land transfer (simulated
+    approval's change risk is a project's, not each item's)."""
 
 
 #: Stream index of the first project already in progress at the start, far from
@@ -193,6 +196,8 @@ def draw_project(
     duration_u = durations.random((n_items, _DURATION_SLOTS)).tolist()
     rework_u = rework.random((n_items, MAX_ROUNDS)).tolist()
     change_u = changes.random(n_items).tolist()
+    # Drawn after the items' uniforms, so those stay where they were (append-only).
+    project_change_u = float(changes.random())
     mechanism_u = mechanisms.random((n_items, _MECHANISM_SLOTS)).tolist()
     government_u = government.random((n_items, _GOVERNMENT_SLOTS)).tolist()
     index = {name: k for k, name in enumerate(scenario.items)}
@@ -222,6 +227,7 @@ def draw_project(
             stage: gap.quantile(project_u[_GAP0 + k]) for k, stage in enumerate(GAP_STAGES)
         },
         items=items,
+        change_u=project_change_u,
     )
 
 
