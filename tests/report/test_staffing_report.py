@@ -51,3 +51,17 @@ def test_plan_overrides_name_only_the_changed_pools() -> None:
     plan = plan_staff(scenario, "mean(signing_to_start) <= 100000", replications=1, workers=1)
     changed = plan.pools[plan.pools["planned"] != plan.pools["current"]]
     assert len(plan_overrides(plan)) == len(changed)
+
+
+def test_the_report_command_makes_the_staffing_report(plan_folder: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "model", "report", str(plan_folder), "--lang", "en"]
+    first = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    page = plan_folder / "staffing-en.html"
+    assert "The plan meets the target" in page.read_text(encoding="utf-8")
+    again = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "--force" in again.stderr

@@ -79,9 +79,19 @@ def write_compare_report(
 def report(args: argparse.Namespace) -> int:
     """Write an HTML (or PDF) report of a results folder."""
     from model.report.render import ReportError, write_report
+    from model.report.staffing import is_staff_plan, write_staffing_report
 
     try:
-        path = write_report(args.results, args.out, args.lang, args.format, overwrite=args.force)
+        if is_staff_plan(args.results):
+            # A plan-staff --out folder: the staffing report, not a results report.
+            path = args.out or args.results / f"staffing-{args.lang}.{args.format}"
+            if path.exists() and not args.force:
+                return user_error(f"{path} already exists; pass --force to replace it")
+            write_staffing_report(args.results, path, args.lang, pdf=args.format == "pdf")
+        else:
+            path = write_report(
+                args.results, args.out, args.lang, args.format, overwrite=args.force
+            )
     except ReportError as error:
         return user_error(str(error))
     print(f"Report written to {path}")
