@@ -35,13 +35,22 @@ def finish(output: Output) -> None:
     print(f"\nTables written to {output.folder}")
 
 
-def warn_overload(scenarios: Iterable[Scenario]) -> None:
-    """Say before running which departments cannot keep up (from the scenario's numbers)."""
-    from model.experiments.staffing import overloaded_departments
+def warn_overload(scenarios: Sequence[Scenario], labels: Sequence[str] | None = None) -> None:
+    """Say before running which pools would be unstable or above 95 % busy, a line per pool.
 
-    for scenario in scenarios:
-        for message in overloaded_departments(scenario):
-            print(f"warning: {scenario.name}: {message}", file=sys.stderr)
+    From the scenarios' own numbers (the Erlang-C screen's offered loads), on
+    standard error. Every command that simulates calls it before it runs.
+
+    Args:
+        scenarios: The scenarios (or an experiment's variants) about to be simulated.
+        labels: The variants' labels, when ``scenarios`` are variants of one
+            experiment: each pool is then reported once, naming its variants.
+
+    """
+    from model.experiments.overload import overload_warnings
+
+    for line in overload_warnings(scenarios, labels):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def print_notes(notes: Iterable[str]) -> None:

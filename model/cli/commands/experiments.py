@@ -7,9 +7,13 @@ user error: one line and status 2.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from model.cli.commands.common import finish, open_output
+from model.cli.commands.common import finish, open_output, warn_overload
 from model.cli.errors import value_errors_are_user_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @value_errors_are_user_errors
@@ -18,12 +22,14 @@ def sweep(args: argparse.Namespace) -> int:
     from model.cli.progress import progress_bar
     from model.cli.tables import sweep_text
     from model.experiments.batch import identity
+    from model.experiments.overload import sweep_variants
     from model.experiments.sweep import sweep as run_sweep
     from model.outputs.folders import write_table
     from model.scenario.loader import load_scenario
 
     base = load_scenario(args.file)
     axes = dict(args.axes)
+    warn_overload(*sweep_variants(base, axes))
     _, seed = base.run.resolve(None, args.seed)
     output = open_output(
         args, identity("sweep", [base], seed, axes={k: list(map(str, v)) for k, v in axes.items()})
@@ -41,6 +47,7 @@ def sweep(args: argparse.Namespace) -> int:
         )
     kpis = result.kpis()
     print(sweep_text(result, kpis))
+    _note_unstable(result.table, result.variants)
     if output:
         write_table(result.table, output.folder / "sweep", args.format)
         write_table(kpis, output.folder / "sweep_kpis", args.format)
@@ -55,12 +62,14 @@ def sensitivity(args: argparse.Namespace) -> int:
     from model.cli.progress import progress_bar
     from model.cli.tables import screening_text
     from model.experiments.batch import identity
+    from model.experiments.overload import sensitivity_variants
     from model.experiments.sensitivity import sensitivity as screen
     from model.outputs.folders import write_table
     from model.scenario.loader import load_scenario
 
     base = load_scenario(args.file)
     params = dict(args.params)
+    warn_overload(*sensitivity_variants(base, params))
     outputs = args.outputs or ["signing_to_start_days"]
     _, seed = base.run.resolve(None, args.seed)
     output = open_output(
@@ -103,10 +112,12 @@ def attribute(args: argparse.Namespace) -> int:
     from model.cli.tables import attribution_text
     from model.experiments.attribution import attribute as shapley
     from model.experiments.batch import identity
+    from model.experiments.overload import attribution_variants
     from model.outputs.folders import write_table
     from model.scenario.loader import load_scenario
 
     base, reformed = load_scenario(args.base), load_scenario(args.reformed)
+    warn_overload(*attribution_variants(base, reformed))
     outputs = args.outputs or ["signing_to_start_days", "signing_to_production_days", "trips"]
     _, seed = base.run.resolve(None, args.seed)
     output = open_output(args, identity("attribute", [base, reformed], seed, outputs=outputs))
@@ -130,3 +141,17 @@ def attribute(args: argparse.Namespace) -> int:
         write_table(result.factors, output.folder / "attribution_factors", args.format)
         finish(output)
     return 0
+
+
+def _note_unstable(table: pd.DataFrame, variants: pd.DataFrame) -> None:
+    """Say which variants had a pool whose queue grew or never cleared while running."""
+    for variant in variants.itertuples(index=False):
+        rows = table[table["variant_id"] == variant.variant_id]
+        hit = int((rows["unstable_pools"] > 0).sum())
+        if hit:
+            print(
+                f"note: unstable: variant {variant.variant_id} ({variant.label}): a queue grew "
+                f"or never cleared in {hit} of {len(rows)} replication(s) (unstable_pools "
+                f"up to {int(rows['unstable_pools'].max())}); its means describe a backlog, "
+                "not a steady state"
+            )
