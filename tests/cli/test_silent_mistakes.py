@@ -23,7 +23,7 @@ import yaml
 
 import model
 from model.cli.app import main
-from model.experiments.batch import compare, replicate
+from model.experiments.batch import compare, refuse_duplicate_names, replicate
 from model.experiments.overload import overload_warnings, pool_loads
 from model.scenario.schema import Scenario
 
@@ -184,6 +184,17 @@ def test_compare_refuses_two_files_with_the_same_name(
     err = capsys.readouterr().err
     assert f"{a} and {b} are both named 'parallel'" in err
     assert "give each file its own name" in err
+
+
+def test_compare_api_warns_about_two_scenarios_with_the_same_name() -> None:
+    """The API warns (it refuses once the suites' same-named variants are named)."""
+    a = one_department(name="parallel", horizon=60, warmup=0)
+    b = one_department(staff=3, name="parallel", horizon=60, warmup=0)
+    with pytest.warns(UserWarning, match="scenarios 1 and 2 are both named 'parallel'"):
+        compare([a, b], replications=2)
+    with pytest.raises(ValueError, match="both named 'parallel'"):
+        refuse_duplicate_names([a, b])
+    refuse_duplicate_names([a, b.with_overrides({"name": "more staff"})])
 
 
 def test_compare_refuses_different_run_settings(
