@@ -25,6 +25,9 @@ from model.outputs import plots
 from model.outputs.folders import ResultsFolder, StoredResults
 from model.report.words import MILESTONE_WORDS, milestone
 
+#: Tallest utilisation figure: with its heading it still fits an A4 page.
+UTILISATION_MAX_INCHES = 9.0
+
 #: Outputs drawn against the swept parameter, one figure each.
 SWEEP_OUTPUTS: tuple[str, ...] = ("signing_to_start_days", "signing_to_production_days", "trips")
 
@@ -64,8 +67,10 @@ def scenario_figures(parts: Sequence[StoredResults], lang: Lang) -> dict[str, st
     }
     if not resources.empty:
         rows = resources["resource"].nunique() * max(1, len(parts)) ** 0.5
+        # At most 9 inches tall, so the figure and its heading fit on one printed page.
+        height = min(1.0 + 0.3 * rows, UTILISATION_MAX_INCHES)
         figures["utilisation"] = png(
-            lambda ax: plots.utilisation(resources, ax, lang=lang), (7.5, 1.0 + 0.3 * rows)
+            lambda ax: plots.utilisation(resources, ax, lang=lang), (7.5, height)
         )
     return figures
 
@@ -125,8 +130,13 @@ def _project_caption(row: pd.Series, lang: Lang) -> str:
     return f"{kind}（#{number}，第 {replication} 次重复）"
 
 
-def waterfall_figure(data: ResultsFolder, lang: Lang) -> dict[str, Any] | None:
-    """The attribution's days saved per mechanism, or None without an attribution table."""
+def waterfall_figure(
+    data: ResultsFolder, lang: Lang, name_of: Callable[[str], str] = str
+) -> dict[str, Any] | None:
+    """The attribution's days saved per mechanism, or None without an attribution table.
+
+    ``name_of`` gives each factor's display name (a mechanism's Chinese name).
+    """
     table = data.attribution
     if table is None or table.empty:
         return None
@@ -148,6 +158,7 @@ def waterfall_figure(data: ResultsFolder, lang: Lang) -> dict[str, Any] | None:
         if len(match):
             start = float(match.iloc[0]["baseline"])
     steps = table.rename(columns={label: "label", value: "value"})
+    steps = steps.assign(label=[name_of(str(v)) for v in steps["label"]])
     image = png(lambda ax: plots.waterfall(steps, ax, start=start, lang=lang), (8.5, 4.5))
     return {"output": output(name).label(lang), "image": image}
 

@@ -43,6 +43,7 @@ from model.outputs.folders import (
 )
 from model.outputs.folders import read_table as read_table  # the CLI's old import path
 from model.outputs.fonts import PAGE_FONT, font_face
+from model.report.brief import brief
 from model.report.sections import report_context
 from model.report.words import TEXT
 from model.scenario.schema import Scenario
@@ -78,6 +79,7 @@ def render_html(data: ResultsFolder, lang: Lang = "zh") -> str:
     if lang not in TEXT:
         raise ReportError(f"unknown language {lang!r}; use one of: {', '.join(TEXT)}")
     context = report_context(data, lang)
+    context["brief"] = brief(data, context, context["names"])
     template = _environment().get_template("report.html.j2")
     # Render once to learn which characters the page uses, then embed the font
     # subset that covers them (the font CSS itself adds no new characters).

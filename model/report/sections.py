@@ -13,8 +13,10 @@ A level of a share (a mean and its interval) is clamped to [0, 1]; a paired
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any, get_args
 
@@ -29,10 +31,16 @@ from model.analysis.targets import TARGETS, target_shares
 from model.outputs import fonts
 from model.outputs.folders import ResultsFolder, StoredResults
 from model.report import figures
+from model.report.names import Names, certainty
 from model.report.sentences import SENTENCE_OUTPUTS, difference_sentence, scenario_sentence
 from model.report.words import TEXT
 from model.scenario.distributions import Distribution
 from model.scenario.schema import Scenario
+
+#: Fields that name or describe, not parameters of the run.
+_DISPLAY_FIELDS: tuple[str, ...] = (
+    "name", "description", "label_zh", "description_zh", "source",
+)  # fmt: skip
 
 #: ``kind`` tags of the distribution families (read from the union, so new ones count).
 _DISTRIBUTION_KINDS: frozenset[str] = frozenset(
@@ -61,53 +69,126 @@ def report_context(data: ResultsFolder, lang: Lang) -> dict[str, Any]:
         "assumptions": [],
         "provenance": [],
         "notes": [],
+        "brief": None,
     }
+    names = Names.build([(p.label, p.scenario) for p in data.scenarios], lang)
     with mpl.rc_context(fonts.cjk_rc()):  # type: ignore[arg-type]  # keys are plain str
-        context["waterfall"] = figures.waterfall_figure(data, lang)
+        context["waterfall"] = figures.waterfall_figure(data, lang, names.mechanism)
         context["sweep"] = figures.sweep_figures(data, lang)
         if data.scenarios:
-            context.update(scenario_sections(data.scenarios, lang))
+            context.update(scenario_sections(data.scenarios, lang, names))
+    context["names"] = names
     return context
 
 
-def scenario_sections(parts: Sequence[StoredResults], lang: Lang) -> dict[str, Any]:
+def shown_part(part: StoredResults, names: Names) -> StoredResults:
+    """The scenario's results with its label and the names in its tables as displayed.
+
+    Only the names change (items, departments, pools, project types): every number
+    is the stored one, so a figure drawn from the copy shows the same values.
+    """
+    if names.lang == "en":
+        return part
+
+    def named(frame: pd.DataFrame | None, *columns: tuple[str, Callable[[str], str]]) -> Any:
+        if frame is None:
+            return None
+        changed = {}
+        for column, name in columns:
+            if column in frame:
+                mapping = {
+                    v: name(str(v)) if isinstance(v, str) else v for v in frame[column].unique()
+                }
+                changed[column] = frame[column].map(mapping)
+        return frame.assign(**changed) if changed else frame
+
+    return dataclasses.replace(
+        part,
+        label=names.scenario(part.label),
+        projects=named(part.projects, ("project_type", names.project_type)),
+        items=named(part.items, ("item", names.item), ("department", names.department)),
+        resources=named(part.resources, ("resource", names.pool)),
+        events=named(part.events, ("item", names.item), ("resource", names.pool)),
+        scorecard=named(part.scorecard, ("department", names.department), ("resource", names.pool)),
+    )
+
+
+def scenario_sections(
+    parts: Sequence[StoredResults], lang: Lang, names: Names | None = None
+) -> dict[str, Any]:
     """The sections that need stored runs (the first is the baseline)."""
+    names = names or Names.build([(p.label, p.scenario) for p in parts], lang)
+    shown = [shown_part(p, names) for p in parts]
     outputs = [o for o in KEY_OUTPUTS if all(o in p.summary for p in parts)]
     notes: list[str] = []
     for part in parts:
         for note in map(str, part.manifest.get("notes", [])):
+            note = run_note(note, lang)
             if note not in notes:
                 notes.append(note)
+    all_assumptions = [assumptions(p, names) for p in shown]
     sections: dict[str, Any] = {
-        "scenarios": [_scenario_entry(p, k == 0) for k, p in enumerate(parts)],
+        "scenarios": [_scenario_entry(p, k == 0, names) for k, p in enumerate(shown)],
         "sentences": [
-            scenario_sentence(p.label, kpi_table(p.summary, outputs), lang) for p in parts
+            scenario_sentence(p.label, kpi_table(p.summary, outputs), lang) for p in shown
         ],
-        "kpi_table": level_table(parts, outputs, lang),
-        "targets": target_rows(parts, lang),
-        "figures": figures.scenario_figures(parts, lang),
-        "gantt": figures.gantt_figures(parts, lang),
+        "kpi_table": level_table(shown, outputs, lang),
+        "targets": target_rows(shown, lang),
+        "figures": figures.scenario_figures(shown, lang),
+        "gantt": figures.gantt_figures(shown, lang),
         "scorecards": [
-            {"scenario": p.label, "table": display_table(scorecard_table(p))} for p in parts
+            {"scenario": p.label, "table": display_table(scorecard_table(p), lang)} for p in shown
         ],
-        "provenance": [provenance(p) for p in parts],
+        "provenance": [provenance(p) for p in shown],
         "notes": notes,
-        "assumptions": [assumptions(p) for p in parts],
+        "assumptions": changed_assumptions(all_assumptions),
     }
     if len(parts) > 1:
-        sections["difference_table"] = difference_table(parts, outputs, lang)
-        sections["difference_sentences"] = difference_sentences(parts, lang)
+        sections["difference_table"] = difference_table(shown, outputs, lang)
+        sections["difference_sentences"] = difference_sentences(shown, lang)
     return sections
 
 
-def _scenario_entry(part: StoredResults, baseline: bool) -> dict[str, Any]:
+def _scenario_entry(part: StoredResults, baseline: bool, names: Names) -> dict[str, Any]:
     scenario = part.scenario
+    description = ""
+    if scenario is not None:
+        description = scenario.description
+        if names.lang == "zh" and scenario.description_zh:
+            description = scenario.description_zh
     return {
         "label": part.label,
         "baseline": baseline,
-        "description": scenario.description if scenario else "",
-        "switches": scenario_switches(scenario) if scenario else [],
+        "description": description,
+        "switches": scenario_switches(scenario, names) if scenario else [],
     }
+
+
+#: Notes the simulation writes into a manifest, and their Chinese wording.
+_NOTES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^public holidays of (.+) projected by rule: "
+            r"projected \(holidays package, no make-up days\)$"
+        ),
+        "{0} 年的法定节假日按规则推算（holidays 软件包，不含调休上班日）",
+    ),
+    (
+        re.compile(r"^public holidays of (.+) projected by rule: (.+)$"),
+        "{0} 年的法定节假日按规则推算：{1}",
+    ),
+)
+
+
+def run_note(note: str, lang: Lang) -> str:
+    """A run's note in the report's language (known notes are translated; others kept)."""
+    if lang != "zh":
+        return note
+    for pattern, words in _NOTES_ZH:
+        match = pattern.match(note)
+        if match:
+            return words.format(*match.groups())
+    return note
 
 
 # -- tables ----------------------------------------------------------------------
@@ -214,7 +295,20 @@ def scorecard_table(part: StoredResults) -> pd.DataFrame:
     ).reset_index()
 
 
-def display_table(frame: pd.DataFrame) -> dict[str, Any]:
+#: Columns of the scorecard and resource tables, in words.
+COLUMN_WORDS: dict[str, tuple[str, str]] = {
+    "department": ("department", "部门"),
+    "resource": ("pool", "资源"),
+    "items": ("items decided", "办结事项数"),
+    "mean_item_days": ("mean days per item", "事项平均天数"),
+    "p90_item_days": ("90th percentile days per item", "事项第90百分位天数"),
+    "share_within_limit": ("share within limit", "时限内办结占比"),
+    "utilisation": ("utilisation", "利用率"),
+    "mean_wait_days": ("mean wait, days", "平均等待天数"),
+}
+
+
+def display_table(frame: pd.DataFrame, lang: Lang = "en") -> dict[str, Any]:
     """A DataFrame as header + rows of display strings (escaped later by Jinja)."""
     rows = []
     for record in frame.itertuples(index=False):
@@ -226,7 +320,10 @@ def display_table(frame: pd.DataFrame) -> dict[str, Any]:
             else:
                 cells.append(str(value))
         rows.append(cells)
-    return {"header": [str(c) for c in frame.columns], "rows": rows}
+    header = [
+        COLUMN_WORDS.get(str(c), (str(c), str(c)))[0 if lang == "en" else 1] for c in frame.columns
+    ]
+    return {"header": header, "rows": rows}
 
 
 # -- provenance and assumptions --------------------------------------------------
@@ -253,18 +350,67 @@ def provenance(part: StoredResults) -> dict[str, str]:
     }
 
 
-def assumptions(part: StoredResults) -> dict[str, Any]:
-    """One scenario's assumption rows, or a note that its scenario is not stored."""
+def assumptions(part: StoredResults, names: Names | None = None) -> dict[str, Any]:
+    """One scenario's assumption rows, or a note that its scenario is not stored.
+
+    Each row carries its parameters in words (``shown``), its location in words
+    (``place``) and how sure its source is (``certainty``: the weakest source tag,
+    see :func:`model.report.names.certainty`).
+    """
+    names = names or Names("en")
     if part.scenario is None:
         return {"scenario": part.label, "available": False, "rows": []}
     rows = assumption_rows(part.scenario)
+    for row in rows:
+        row["place"] = names.where(row["where"])
+        row["shown"] = [
+            f"{names.field(name)}{'：' if names.lang == 'zh' else ': '}{names.value(name, value)}"
+            if name != "value"
+            else names.value(row["where"].rsplit(".", 1)[-1], value)
+            for name, value in row["values"]
+            if value not in (None, [], (), {})
+        ]
+        row["certainty"] = certainty(row["source"])
+        row["certainty_words"] = names.tag(row["certainty"])
     return {
         "scenario": part.label,
         "rows": rows,
         "flagged": sum(1 for r in rows if r["assumed"]),
         "total": len(rows),
         "available": True,
+        "counts": certainty_counts(rows),
     }
+
+
+def certainty_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many assumption groups rest on each kind of source, weakest first."""
+    counts = {tag: 0 for tag in ("E", "R", "N", "P", "untagged", "none")}
+    for row in rows:
+        counts[certainty(row["source"])] += 1
+    return counts
+
+
+def changed_assumptions(tables: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first scenario's assumptions in full, the others' only where they differ.
+
+    Reform scenarios inherit almost every parameter from the baseline; repeating
+    them would print the same list once per scenario.
+    """
+    result: list[dict[str, Any]] = []
+    base: dict[str, Any] | None = None
+    for k, table in enumerate(tables):
+        if k == 0 or not table["available"] or base is None or not base["available"]:
+            result.append({**table, "changes_only": False})
+            if k == 0:
+                base = table
+            continue
+        known = {(r["where"], repr(r["values"]), r["source"]) for r in base["rows"]}
+        rows = [
+            r for r in table["rows"] if (r["where"], repr(r["values"]), r["source"]) not in known
+        ]
+        flagged = sum(1 for r in rows if r["assumed"])
+        result.append({**table, "rows": rows, "flagged": flagged, "changes_only": True})
+    return result
 
 
 def _compact(value: Any) -> str:
@@ -305,8 +451,11 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
 
     def add(owner: str, source: str | None, name: str, value: Any) -> None:
-        group = groups.setdefault(owner, {"where": owner, "parameters": [], "source": source})
+        group = groups.setdefault(
+            owner, {"where": owner, "parameters": [], "values": [], "source": source}
+        )
         group["parameters"].append(f"{name} = {_compact(value)}")
+        group["values"].append((name, value))
 
     def table_of_objects(value: Any) -> bool:
         """A non-empty mapping of named objects (departments, items, ...)."""
@@ -320,7 +469,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
         own = node.get("source")
         here = (path, own) if own else covering
         for key, value in node.items():
-            if key == "source":
+            if key in _DISPLAY_FIELDS:
                 continue
             child = f"{path}.{key}"
             if isinstance(value, dict) and value.get("kind") in _DISTRIBUTION_KINDS:
@@ -336,7 +485,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
                 add(here[0], here[1], key, value)
 
     for key, value in data.items():
-        if key in ("name", "description", "source", "run"):
+        if key in ("run", *_DISPLAY_FIELDS):
             continue
         if isinstance(value, dict) and value.get("kind") in _DISTRIBUTION_KINDS:
             add(key, value.get("source"), "value", value)
@@ -349,11 +498,12 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     return [{**group, "assumed": not group["source"]} for group in groups.values()]
 
 
-def scenario_switches(scenario: Scenario) -> list[tuple[str, str]]:
-    """The scenario's top-level settings (approval mode, time limits, ...)."""
+def scenario_switches(scenario: Scenario, names: Names | None = None) -> list[tuple[str, str]]:
+    """The scenario's top-level settings (approval mode, time limits, ...), in words."""
+    names = names or Names("en")
     data = scenario.model_dump(mode="json", by_alias=True)
     return [
-        (key, _compact(value))
+        names.setting(key, value)
         for key, value in data.items()
-        if key not in ("name", "description", "source") and not isinstance(value, dict)
+        if key not in _DISPLAY_FIELDS and not isinstance(value, dict)
     ]

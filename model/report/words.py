@@ -15,6 +15,35 @@ from model.analysis.outputs import Lang
 TEXT: dict[Lang, dict[str, str]] = {
     "en": {
         "title": "Investment-project approval: simulation report",
+        "brief": "Brief",
+        "clock": "clock",
+        "clock_enterprise": "enterprise, elapsed",
+        "clock_government": "government",
+        "brief_chart": "Where the time goes: mean days per phase",
+        "brief_outputs": "Key outputs on both clocks (mean and 95 % CI over replications)",
+        "brief_targets": "Targets: share of projects that meet each",
+        "brief_mechanisms_attribution": (
+            "The three biggest mechanisms (attribution, {output}, days)"
+        ),
+        "brief_mechanisms_steps": (
+            "The three biggest steps between scenarios ({output}, paired difference in days; "
+            "the folder has no attribution)"
+        ),
+        "brief_assumptions": "Main assumptions and how sure they are",
+        "assumptions_counted": (
+            "{scenario}: {total} groups of parameters, each under one source note; {counts}. "
+            "The full list is in the appendix."
+        ),
+        "count_E": "estimates [E]: {n} ({share} %)",
+        "count_R": "statutes quoted from memory [R]: {n}",
+        "count_N": "news reports of official figures [N]: {n}",
+        "count_P": "official texts [P]: {n}",
+        "count_untagged": "notes without a tag: {n}",
+        "count_none": "no source at all: {n}",
+        "certainty": "how sure",
+        "details": "Details",
+        "appendix": "Appendix: every assumption and its source",
+        "changes_only": "parameters that differ from the baseline",
         "generated": "Generated",
         "contents": "Contents",
         "summary": "Executive summary",
@@ -84,6 +113,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "assumption": "assumption: no source",
         "flagged": "flagged",
         "parameters": "parameters",
+        "parameters_groups": "groups of parameters",
         "source": "source",
         "where": "where",
         "no_scenario": (
@@ -108,6 +138,31 @@ TEXT: dict[Lang, dict[str, str]] = {
     },
     "zh": {
         "title": "投资项目审批仿真报告",
+        "brief": "要点",
+        "clock": "口径",
+        "clock_enterprise": "企业经历",
+        "clock_government": "政府用时",
+        "brief_chart": "时间花在哪里：各阶段平均天数",
+        "brief_outputs": "主要结果：企业经历与政府用时两种口径（均值及 95% 置信区间）",
+        "brief_targets": "目标达成：达到各项目标的项目占比",
+        "brief_mechanisms_attribution": "作用最大的三项机制（贡献分解，{output}，天）",
+        "brief_mechanisms_steps": (
+            "变化最大的三个改革步骤（{output}，配对差值，天；此文件夹没有贡献分解）"
+        ),
+        "brief_assumptions": "主要假设及其把握程度",
+        "assumptions_counted": (
+            "{scenario}：共 {total} 组参数，每组有一条来源说明；{counts}。全部假设见附录。"
+        ),
+        "count_E": "估计 [E] {n} 组（{share}%）",
+        "count_R": "凭记忆引用的法规 [R] {n} 组",
+        "count_N": "新闻报道的官方数字 [N] {n} 组",
+        "count_P": "官方文件 [P] {n} 组",
+        "count_untagged": "有说明、未标注类别 {n} 组",
+        "count_none": "无来源 {n} 组",
+        "certainty": "把握程度",
+        "details": "详细结果",
+        "appendix": "附录：全部假设与来源",
+        "changes_only": "与基准情景不同的参数",
         "generated": "生成时间",
         "contents": "目录",
         "summary": "摘要",
@@ -157,6 +212,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "assumption": "假设：无来源",
         "flagged": "标为假设",
         "parameters": "参数",
+        "parameters_groups": "组参数",
         "source": "来源",
         "where": "位置",
         "no_scenario": "此结果文件夹未保存经校验的情景（scenario.json），无法列出其来源。",

@@ -272,7 +272,7 @@ def test_assumptions_flag_parameters_without_a_source() -> None:
 
 def test_report_lists_sources_and_flags(html_zh: str) -> None:
     assert "假设：无来源" in html_zh
-    assert "items.filing" in html_zh
+    assert "事项：filing" in html_zh, "an item without a Chinese name is shown by its key"
 
 
 def test_stored_scenario_lists_sources_and_its_absence_is_said(
