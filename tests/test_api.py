@@ -51,10 +51,14 @@ def test_readme_python_example_runs(monkeypatch: object) -> None:
     assert block is not None
     code = block.group(1).replace("replications=5", "replications=1")
     code = code.replace(
-        '{"approval_mode": "parallel"}',
-        '{"approval_mode": "parallel", "run.horizon_days": 120.0, "run.warmup_days": 0.0}',
+        '{"approval_mode": "parallel", "name": "parallel"}',
+        '{"approval_mode": "parallel", "name": "parallel", "run.horizon_days": 120.0, '
+        '"run.warmup_days": 0.0}',
     )
-    code = code.replace("model.compare([baseline, parallel]", "model.compare([parallel, parallel]")
+    code = code.replace(
+        "model.compare([baseline, parallel]",
+        "model.compare([parallel.with_overrides({'name': 'again'}), parallel]",
+    )
     namespace: dict[str, object] = {}
     import os
 

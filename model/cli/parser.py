@@ -173,6 +173,11 @@ def _add_simulation_commands(commands: argparse._SubParsersAction[argparse.Argum
         default=200,
         help="cap for --precision (default 200)",
     )
+    compare.add_argument(
+        "--allow-unpaired",
+        action="store_true",
+        help="compare scenarios whose run settings differ; the differences are marked unpaired",
+    )
     _add_report_option(compare)
     compare.set_defaults(handler=simulate.compare)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -553,17 +552,6 @@ def refuse_duplicate_names(scenarios: Sequence[Scenario]) -> None:
         raise ValueError(_duplicate_message(name, where))
 
 
-def warn_duplicate_names(scenarios: Sequence[Scenario]) -> None:
-    """Warn (``UserWarning``) about two scenarios of the same name in one comparison.
-
-    What :func:`compare` does for now: the command line refuses such files, but
-    the test suite still compares same-named variants through the API, so
-    refusing there waits until they are named (see the README).
-    """
-    for name, where in duplicate_names(scenarios):
-        warnings.warn(_duplicate_message(name, where), UserWarning, stacklevel=3)
-
-
 def check_paired(scenarios: Sequence[Scenario], allow_unpaired: bool = False) -> list[str]:
     """Refuse scenarios whose run settings differ, unless told to compare them unpaired.
 
@@ -743,7 +731,7 @@ def compare(
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
-    warn_duplicate_names(scenarios)
+    refuse_duplicate_names(scenarios)
     unpaired = tuple(check_paired(scenarios, allow_unpaired))
     replications, seed = scenarios[0].run.resolve(replications, seed)
     with open_batch(

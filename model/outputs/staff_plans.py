@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from model.files import write_atomic
-from model.outputs.folders import Format, write_table
+from model.outputs.folders import Format, read_table, write_table
 
 if TYPE_CHECKING:
     from model.experiments.planning import StaffPlan
@@ -60,11 +60,11 @@ def plan_record(plan: StaffPlan) -> dict[str, Any]:
 
 def write_staff_plan(plan: StaffPlan, folder: Path, fmt: Format) -> list[Path]:
     """Write the plan's tables and ``plan.json`` into ``folder``; the paths written."""
-    written = [
-        write_table(plan.pools, folder / "plan_pools", fmt),
-        write_table(plan.steps, folder / "plan_steps", fmt),
-        write_table(plan.marginal, folder / "plan_marginal", fmt),
-    ]
+    tables = (plan.pools, plan.steps, plan.marginal)
+    # With xlsx the three tables are sheets of one workbook: list it once.
+    written = list(
+        dict.fromkeys(write_table(t, folder / n, fmt) for t, n in zip(tables, TABLES, strict=True))
+    )
     text = json.dumps(plan_record(plan), ensure_ascii=False, indent=2)
     write_atomic(folder / PLAN_FILE, text + "\n")
     written.append(folder / PLAN_FILE)
@@ -74,11 +74,5 @@ def write_staff_plan(plan: StaffPlan, folder: Path, fmt: Format) -> list[Path]:
 def read_staff_plan(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """``plan.json`` and the plan's tables, as written by :func:`write_staff_plan`."""
     record = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))
-    tables = {}
-    for stem in TABLES:
-        for suffix in (".parquet", ".csv"):
-            path = folder / f"{stem}{suffix}"
-            if path.exists():
-                tables[stem] = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
-                break
-    return record, tables
+    tables = {stem: read_table(folder, stem) for stem in TABLES}
+    return record, {stem: table for stem, table in tables.items() if table is not None}

@@ -186,11 +186,10 @@ def test_compare_refuses_two_files_with_the_same_name(
     assert "give each file its own name" in err
 
 
-def test_compare_api_warns_about_two_scenarios_with_the_same_name() -> None:
-    """The API warns (it refuses once the suites' same-named variants are named)."""
+def test_compare_api_refuses_two_scenarios_with_the_same_name() -> None:
     a = one_department(name="parallel", horizon=60, warmup=0)
     b = one_department(staff=3, name="parallel", horizon=60, warmup=0)
-    with pytest.warns(UserWarning, match="scenarios 1 and 2 are both named 'parallel'"):
+    with pytest.raises(ValueError, match="scenarios 1 and 2 are both named 'parallel'"):
         compare([a, b], replications=2)
     with pytest.raises(ValueError, match="both named 'parallel'"):
         refuse_duplicate_names([a, b])

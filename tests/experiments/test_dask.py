@@ -107,7 +107,7 @@ def cluster() -> Iterator[str]:
 def pair() -> list[Scenario]:
     """Baseline and reform of the small county, half a year each."""
     short = {"run.horizon_days": 150}
-    return [make_scenario(**short), make_scenario(approval_mode="parallel", **short)]
+    return [make_scenario(**short), make_scenario(approval_mode="parallel", name="parallel", **short)]
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def pair() -> list[Scenario]:
     short = {"run.horizon_days": 240}
     return [
         make_scenario(**short),
-        make_scenario(approval_mode="parallel", time_limits="committed", **short),
+        make_scenario(approval_mode="parallel", time_limits="committed", name="parallel", **short),
     ]
 
 

@@ -65,3 +65,11 @@ def test_the_report_command_makes_the_staffing_report(plan_folder: Path) -> None
     assert "The plan meets the target" in page.read_text(encoding="utf-8")
     again = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_an_xlsx_plan_folder_is_one_workbook_and_reads_back(tmp_path: Path) -> None:
+    scenario = make_scenario(**{"arrivals.rate_per_year": 250})
+    plan = plan_staff(scenario, "mean(signing_to_start) <= 1000", replications=1, workers=1)
+    written = write_staff_plan(plan, tmp_path, "xlsx")
+    assert [p.name for p in written] == ["tables.xlsx", "plan.json"]
+    assert "The plan meets the target" in render_staffing_html(tmp_path, "en")

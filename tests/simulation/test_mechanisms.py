@@ -102,7 +102,9 @@ def scenario(**overrides: Any) -> Scenario:
 
 
 def paired(base: Scenario, variant: Scenario) -> Comparison:
-    """Base and variant on common random numbers."""
+    """Base and variant on common random numbers (a comparison needs distinct names)."""
+    if variant.name == base.name:
+        variant = variant.with_overrides({"name": f"{base.name} (variant)"})
     return compare([base, variant], replications=REPLICATIONS, seed=SEED, workers=1)
 
 

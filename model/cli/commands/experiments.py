@@ -34,7 +34,7 @@ def sweep(args: argparse.Namespace) -> int:
     output = open_output(
         args, identity("sweep", [base], seed, axes={k: list(map(str, v)) for k, v in axes.items()})
     )
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         result = run_sweep(
             base,
             axes,
@@ -83,7 +83,7 @@ def sensitivity(args: argparse.Namespace) -> int:
             levels=args.levels,
         ),
     )
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         result = screen(
             base,
             params,
@@ -121,7 +121,7 @@ def attribute(args: argparse.Namespace) -> int:
     outputs = args.outputs or ["signing_to_start_days", "signing_to_production_days", "trips"]
     _, seed = base.run.resolve(None, args.seed)
     output = open_output(args, identity("attribute", [base, reformed], seed, outputs=outputs))
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         result = shapley(
             base,
             reformed,

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return user_error(problem)
     _, seed = scenario.run.resolve(None, args.seed)
     output = open_output(args, identity("run", [scenario], seed))
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         results = run_scenario(
             scenario,
             args.replications,
@@ -109,7 +109,7 @@ def compare(args: argparse.Namespace) -> int:
             max_replications=args.max_replications,
         ),
     )
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         comparison = compare_scenarios(
             scenarios,
             args.replications,

@@ -42,7 +42,7 @@ def plan_staff(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    with progress_bar() as progress:
+    with progress_bar(resumed=output.resumed if output else 0) as progress:
         plan = find_plan(
             scenario,
             args.target,
