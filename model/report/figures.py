@@ -195,8 +195,13 @@ def sweep_kpis(data: ResultsFolder) -> tuple[pd.DataFrame, list[str]] | None:
     return pd.concat(frames, ignore_index=True), paths
 
 
-def sweep_figures(data: ResultsFolder, lang: Lang) -> list[dict[str, Any]]:
-    """One staffing curve per output of :data:`SWEEP_OUTPUTS` (none without a sweep)."""
+def sweep_figures(
+    data: ResultsFolder, lang: Lang, where: Callable[[str], str] = str
+) -> list[dict[str, Any]]:
+    """One staffing curve per output of :data:`SWEEP_OUTPUTS` (none without a sweep).
+
+    ``where`` names the swept parameter (``departments.发改局.staff`` → 部门：发改局 · 承办人数).
+    """
     normal = sweep_kpis(data)
     if normal is None:
         return []
@@ -219,5 +224,5 @@ def sweep_figures(data: ResultsFolder, lang: Lang) -> list[dict[str, Any]]:
             ylabel=label,
             lang=lang,
         )
-        figures.append({"output": label, "x": x_path, "image": png(draw, (7.0, 4.0))})
+        figures.append({"output": label, "x": where(x_path), "image": png(draw, (7.0, 4.0))})
     return figures

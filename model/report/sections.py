@@ -74,7 +74,7 @@ def report_context(data: ResultsFolder, lang: Lang) -> dict[str, Any]:
     names = Names.build([(p.label, p.scenario) for p in data.scenarios], lang)
     with mpl.rc_context(fonts.cjk_rc()):  # type: ignore[arg-type]  # keys are plain str
         context["waterfall"] = figures.waterfall_figure(data, lang, names.mechanism)
-        context["sweep"] = figures.sweep_figures(data, lang)
+        context["sweep"] = figures.sweep_figures(data, lang, names.where)
         if data.scenarios:
             context.update(scenario_sections(data.scenarios, lang, names))
     context["names"] = names

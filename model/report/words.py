@@ -31,7 +31,8 @@ TEXT: dict[Lang, dict[str, str]] = {
         ),
         "brief_assumptions": "Main assumptions and how sure they are",
         "assumptions_counted": (
-            "{scenario}: {total} groups of parameters, each under one source note; {counts}. "
+            "{scenario}: {total} groups of parameters, grouped by the source note that covers "
+            "them; {counts}. "
             "The full list is in the appendix."
         ),
         "count_E": "estimates [E]: {n} ({share} %)",
@@ -151,7 +152,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         ),
         "brief_assumptions": "主要假设及其把握程度",
         "assumptions_counted": (
-            "{scenario}：共 {total} 组参数，每组有一条来源说明；{counts}。全部假设见附录。"
+            "{scenario}：共 {total} 组参数（按所依据的来源说明分组）；{counts}。全部假设见附录。"
         ),
         "count_E": "估计 [E] {n} 组（{share}%）",
         "count_R": "凭记忆引用的法规 [R] {n} 组",
