@@ -177,7 +177,8 @@ def staff_plan_text(plan: StaffPlan) -> str:
     elif not plan.feasible:
         verdict = (
             "NOT met, and staffing alone cannot meet it: with ample staff everywhere it is "
-            f"{format_number(plan.bound_statistic)} {unit}; no change is proposed"
+            f"{format_number(plan.bound_statistic)} {unit}; the plan adds only what the "
+            "utilisation ceiling needs"
         )
     else:
         verdict = "NOT met within --max-steps; no cuts are proposed"

@@ -9,7 +9,7 @@ A plan is advice a county acts on, so the search is built to never advise harm.
 2. **Bound**: one simulation with every government pool staffed so amply that
    Erlang C expects almost no queue (mean wait under 1 % of a touch). If the
    target is missed even there, staffing alone cannot reach it: the plan says
-   so at once and proposes no change.
+   so at once and proposes nothing beyond what the ceiling needs.
 3. **Add** while the target is missed: the pools where Erlang C expects one
    more person to remove the most waiting per unit cost (and the mechanisms'
    pools, which it does not cover) are simulated with one more person each, on

@@ -29,7 +29,7 @@ WORDS: dict[str, dict[str, str]] = {
         "met": "The plan meets the target",
         "not_met": "The target is not met",
         "infeasible": "Staffing alone cannot meet the target: even with ample staff everywhere "
-        "it is {bound}. No change is proposed.",
+        "it is {bound}. The plan adds only the people the utilisation ceiling needs.",
         "statistics": "Target statistic: {start} with today's staff, {plan} under the plan, "
         "{bound} with ample staff everywhere.",
         "changes": "Changes to today's staff",
@@ -64,7 +64,7 @@ WORDS: dict[str, dict[str, str]] = {
         "met": "方案达到目标",
         "not_met": "未达到目标",
         "infeasible": "仅靠增加人员无法达到目标：即使各部门人员充足，该指标仍为 {bound}。"
-        "不建议调整人员。",
+        "方案仅补足利用率上限所需的人员。",
         "statistics": "目标指标：现有人员下为 {start}，方案下为 {plan}，人员充足时为 {bound}。",
         "changes": "相对现有人员的调整",
         "no_changes": "现有人员无需调整。",

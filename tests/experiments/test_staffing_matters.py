@@ -71,3 +71,37 @@ def test_the_erlang_screen_agrees_with_the_simulation_for_every_pool(step: str) 
     relative = (screened / simulated.reindex(screened.index) - 1).abs()
     assert relative.notna().all()
     assert (relative < 0.10).all(), relative.sort_values().tail(3).round(3).to_dict()
+
+
+@pytest.mark.slow
+def test_plan_staff_on_the_official_clock_gives_a_county_sized_plan_and_names_the_bottleneck() -> (
+    None
+):
+    """The bundled three-sixes with its busiest bureau two officers short.
+
+    The plan must restore that bureau within the county range (2-6 case officers,
+    under the 0.85 ceiling), meet a target on the official clock, cut nobody
+    below the range, and name the people (or meeting) that hold files up.
+    """
+    from model.experiments.planning import plan_staff
+
+    base = model.load_scenario(ROOT / "scenarios" / "three-sixes.yaml").with_overrides(SHORT)
+    loads = offered_loads(base)
+    officers = loads[loads["kind"] == "department"].set_index("pool")
+    large = officers[officers["staff"] >= 4]  # two fewer must leave somebody
+    busiest = str((large["offered_load"] / large["staff"]).idxmax())
+    departments = base.model_dump(mode="python")["departments"]
+    departments[busiest]["staff"] -= 2
+    short = base.with_overrides({"departments": departments})
+    plan = plan_staff(
+        short, "p90(government_prestart) <= 90", replications=3, workers=2, candidates=2
+    )
+    assert plan.met and plan.feasible
+    pools = plan.pools.set_index("pool")
+    planned = pools[pools["kind"] == "department"]["planned"]
+    assert planned.between(2, 6).all(), planned.to_dict()
+    assert pools.loc[busiest, "planned"] > pools.loc[busiest, "current"]
+    assert (pools["utilisation"].dropna() <= 0.85).all()
+    assert plan.bottleneck, plan.marginal
+    assert plan.bottleneck_level.startswith(("case officers", "the meeting calendar", "chief",
+                                             "leader")), plan.bottleneck_level  # fmt: skip
