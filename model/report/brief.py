@@ -1,7 +1,7 @@
 """The brief: the report's first two pages, for a county leader with five minutes.
 
 A title that says the key message in one sentence, computed from the results
-("三个六使签约至开工从 436 天缩短到 119 天"); one chart; one table of the key
+("三个六使签约至开工从 443 天缩短到 105 天"); one chart; one table of the key
 outputs on both clocks (the enterprise's elapsed days and the government clock);
 the share of projects meeting each target; the three biggest mechanisms (from
 the attribution when the folder has one, otherwise the three biggest steps
