@@ -287,6 +287,13 @@ def _add_experiment_commands(commands: argparse._SubParsersAction[argparse.Argum
         action="store_true",
         help="let the plan make other key outputs worse than the starting scenario's",
     )
+    sub.add_argument(
+        "--marginal",
+        choices=["screened", "all"],
+        default="screened",
+        help="simulate one more person in the pools Erlang C sees queueing (default) "
+        "or in every pool",
+    )
     _execution_options(sub)
     sub.set_defaults(handler=staffing.plan_staff)
 

@@ -366,12 +366,14 @@ def test_cli_plan_staff_explains_the_plan(tmp_path: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-m", "model", "plan-staff", str(path), "--target",
-         "p90(signing_to_start) <= 400", "--cost", f"{DEVELOPMENT}=2", "-n", "1", "--workers", "1"],
+         "p90(signing_to_start) <= 400", "--cost", f"{DEVELOPMENT}=2", "-n", "2", "--workers", "1",
+         "--marginal", "all"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Bottleneck:" in result.stdout and "Erlang load" in result.stdout
     assert "step 0: start" in result.stderr  # the search says what it does as it goes
+    assert "Erlang C only" not in result.stdout  # --marginal all: every pool simulated, with CIs
     bad = subprocess.run(
         [sys.executable, "-m", "model", "plan-staff", str(path), "--target", "p90(no_such) <= 1",
          "-n", "1", "--workers", "1"],

@@ -52,6 +52,7 @@ def plan_staff(args: argparse.Namespace) -> int:
             workers=args.workers,
             max_utilisation=args.max_utilisation,
             allow_worse=args.allow_worse,
+            marginal=args.marginal,
             max_steps=args.max_steps,
             scheduler=args.scheduler,
             progress=progress,
