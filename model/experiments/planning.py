@@ -195,8 +195,9 @@ class _Evaluator:
     def _evaluation(
         self, projects: pd.DataFrame, summary: pd.DataFrame, resources: pd.DataFrame
     ) -> Evaluation:
+        by_replication = dict(iter(projects.groupby("replication")))
         per_replication = np.array(
-            [self.target.evaluate(projects[projects["replication"] == r]) for r in range(self.n)]
+            [self.target.evaluate(by_replication.get(r, projects.iloc[:0])) for r in range(self.n)]
         )
         utilisation = (
             resources.groupby("resource")["utilisation"].mean().to_dict()
@@ -234,6 +235,11 @@ def _ample(row: Any, floor: int) -> int:
     while _erlang_wait(row, c) > _AMPLE_WAIT_FRACTION * row.mean_effort_wd:
         c += 1
     return c
+
+
+def _waiting_removed(row: Any, staff: int) -> float:
+    """File-days of waiting per working day Erlang C expects one more person to remove."""
+    return float(row["applications_per_wd"]) * _erlang_wait_saved(row, staff)
 
 
 def _erlang_wait_saved(row: Any, staff: int) -> float:
@@ -348,6 +354,7 @@ def plan_staff(
         for p in names
     }
     steps: list[dict[str, Any]] = []
+    statistic_text = goal.text.partition(goal.op)[0].strip()  # "p90(government_prestart)"
 
     def log(action: str, pool: str, state: Staffing, value: float) -> None:
         steps.append(
@@ -364,16 +371,15 @@ def plan_staff(
         if on_step is not None:
             where = f" {pool}" if pool else ""
             on_step(
-                f"step {len(steps) - 1}: {action}{where}: {goal.text.split('<')[0].split('>')[0]}"
-                f"= {value:.1f} ({'met' if goal.met(value) else 'not met'})"
+                f"step {len(steps) - 1}: {action}{where}: {statistic_text} = {value:.1f} "
+                f"({'met' if goal.met(value) else 'not met'})"
             )
 
     def erlang_rank(state: Staffing, pool_names: Sequence[str]) -> list[str]:
         """Pools by the waiting (file-days per working day) one more person removes, per cost."""
 
         def value(p: str) -> float:
-            row = rows[p]
-            return float(row["applications_per_wd"]) * _erlang_wait_saved(row, state[p]) / cost[p]
+            return _waiting_removed(rows[p], state[p]) / cost[p]
 
         return sorted((p for p in pool_names if p in rows), key=value, reverse=True)
 
@@ -413,7 +419,9 @@ def plan_staff(
             (now,) = evaluator.staffings([state])
             log(f"raise to the {max_utilisation:.0%} ceiling (simulated)", ", ".join(over), state,
                 now.statistic)  # fmt: skip
-        floor = dict(state)  # the people the ceiling needs: never trimmed
+        # Never trimmed below: the ceiling's people (government pools, at least one
+        # each) and, for the mechanisms' pools, what the simulated ceiling raised.
+        lowest = {p: max(ceiling[p], 1) if p in rows else state[p] for p in names}
 
         added = 0
         tried_pairs = False
@@ -443,18 +451,8 @@ def plan_staff(
             log("add", " + ".join(move), state, now.statistic)
 
         while goal.met(now.statistic):
-            removable = [
-                p
-                for p in names
-                if state[p]
-                > max(
-                    ceiling[p], stable[p], floor[p] if p not in rows else 0, 1 if p in rows else 0
-                )
-                and (
-                    p not in rows
-                    or float(rows[p]["offered_load"]) / (state[p] - 1) <= max_utilisation
-                )
-            ]
+            # Above the ceiling's people, one fewer keeps Erlang C's load under it.
+            removable = [p for p in names if state[p] > lowest[p]]
             # Dearest first; among equal costs, where Erlang C expects the least harm.
             removable.sort(
                 key=lambda p: (-cost[p], _erlang_wait(rows[p], state[p] - 1) if p in rows else 0.0)
@@ -553,9 +551,7 @@ def _marginal(
     else:
         ranked = sorted(
             (p for p in names if p in rows),
-            key=lambda p: (
-                float(rows[p]["applications_per_wd"]) * _erlang_wait_saved(rows[p], state[p])
-            ),
+            key=lambda p: _waiting_removed(rows[p], state[p]),
             reverse=True,
         )
         over = [p for p in names if now.utilisation.get(p, 0.0) > 0.7]
@@ -584,9 +580,7 @@ def _marginal(
         table.append(
             {
                 "pool": p,
-                "kind": "meeting"
-                if p.startswith(MEETING)
-                else ("government" if p in rows else "mechanism"),
+                "kind": "government" if p in rows else "mechanism",
                 "planned": state[p],
                 "with_one_more": result.statistic if result else float("nan"),
                 "saved": saved,

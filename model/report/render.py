@@ -58,7 +58,8 @@ class ReportError(Exception):
     """The results folder cannot be turned into a report (a user error)."""
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The package's templates, autoescaped (for every report page)."""
     # Autoescape on for every template: scenario strings are data, never markup.
     return jinja2.Environment(
         loader=jinja2.PackageLoader("model.report", "templates"),
@@ -80,7 +81,7 @@ def render_html(data: ResultsFolder, lang: Lang = "zh") -> str:
         raise ReportError(f"unknown language {lang!r}; use one of: {', '.join(TEXT)}")
     context = report_context(data, lang)
     context["brief"] = brief(data, context, context["names"])
-    template = _environment().get_template("report.html.j2")
+    template = template_environment().get_template("report.html.j2")
     # Render once to learn which characters the page uses, then embed the font
     # subset that covers them (the font CSS itself adds no new characters).
     draft = template.render(**context, font_css=Markup(""), page_font=PAGE_FONT)

@@ -9,18 +9,17 @@ embeds its font subset like the results report and prints to PDF the same way.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
-from model.analysis.outputs import Lang
+from model.analysis.outputs import Lang, format_number
 from model.files import write_atomic
 from model.outputs.fonts import PAGE_FONT, font_face
 from model.outputs.staff_plans import PLAN_FILE, read_staff_plan
+from model.report.render import html_to_pdf, template_environment
 
 #: The page's words.
 WORDS: dict[str, dict[str, str]] = {
@@ -96,17 +95,12 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def _number(value: Any) -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(x):
-        return "—"
-    return f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
+    """A table number (``—`` when missing), read from JSON or a table cell."""
+    return format_number(None if value is None else float(value))
 
 
 def _level(pool: str, lang: Lang) -> str:
-    """A pool name in words: ``住建局/leader`` → "leader of 住建局" / "住建局 leader"."""
+    """A pool's name as shown: pools as named, a meeting row as its department's meeting."""
     if pool.startswith("meeting:"):
         department = pool.removeprefix("meeting:")
         return f"{department} 会议" if lang == "zh" else f"meeting calendar of {department}"
@@ -133,12 +127,7 @@ def staffing_context(folder: Path, lang: Lang) -> dict[str, Any]:
         ]
 
     simulated = marginal[marginal["saved"].notna()].sort_values("saved", ascending=False)
-    if record["met"]:
-        headline = words["met"]
-    elif not record["feasible"]:
-        headline = words["not_met"]
-    else:
-        headline = words["not_met"]
+    headline = words["met"] if record["met"] else words["not_met"]
     return {
         "lang": lang,
         "w": words,
@@ -191,14 +180,7 @@ def is_staff_plan(folder: str | os.PathLike[str]) -> bool:
 
 def render_staffing_html(folder: str | os.PathLike[str], lang: Lang = "zh") -> str:
     """The staffing report of ``folder`` as one self-contained HTML string."""
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("model.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    template = environment.get_template("staffing.html.j2")
+    template = template_environment().get_template("staffing.html.j2")
     context = staffing_context(Path(folder), lang)
     draft = template.render(**context, font_css=Markup(""), page_font=PAGE_FONT)
     return template.render(**context, font_css=Markup(font_face(draft)), page_font=PAGE_FONT)
@@ -210,8 +192,6 @@ def write_staffing_report(
     """Write the staffing report of ``folder`` to ``target`` (HTML, or PDF when ``pdf``)."""
     html = render_staffing_html(folder, lang)
     if pdf:
-        from model.report.render import html_to_pdf  # noqa: PLC0415 - the PDF engines
-
         html_to_pdf(html, target)
     else:
         write_atomic(target, html)

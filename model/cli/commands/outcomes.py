@@ -20,7 +20,7 @@ def validate_outcomes(args: argparse.Namespace) -> int:
     from model.cli.tables import validation_text
     from model.experiments.validation import scenarios_needed
     from model.experiments.validation import validate_outcomes as run_validation
-    from model.files import write_atomic
+    from model.outputs.folders import write_table
 
     folder = args.scenarios
     files = {name: folder / f"{name}.yaml" for name in scenarios_needed()}
@@ -41,7 +41,6 @@ def validate_outcomes(args: argparse.Namespace) -> int:
     print(validation_text(table))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        target = args.out / "validation.csv"
-        write_atomic(target, table.to_csv(index=False))
+        target = write_table(table, args.out / "validation", "csv")
         print(f"\nTable written to {target}")
     return 0
