@@ -18,8 +18,10 @@ from model.scenario.schema import Scenario
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "scenario-reference.md"
 
 
-def _type(spec: dict[str, Any]) -> str:
+def _type(spec: dict[str, Any] | bool) -> str:
     """A short human name for a JSON-schema type."""
+    if isinstance(spec, bool):  # ``additionalProperties: true``: any value
+        return "any"
     if "$ref" in spec:
         return spec["$ref"].rsplit("/", 1)[-1]
     if "anyOf" in spec:

@@ -228,7 +228,14 @@ def item_table(
     table["government_wd"] = table["government_wd"].where(table["finished_day"].notna())
     names = table.index.get_level_values("item")
     table["stage"] = [str(scenario.items[n].stage) for n in names]
-    table["limit_wd"] = [scenario.limit_wd(n) for n in names]
+    # A type may set its own limit for an item (item_overrides); the type rides in
+    # the item column of the "signed" event.
+    types = events[events["activity"] == "signed"].set_index("project_id")["item"]
+    project_types = types.reindex(table.index.get_level_values("project_id")).to_numpy()
+    table["limit_wd"] = [
+        scenario.limit_wd(n, t) if t in scenario.project_types else scenario.limit_wd(n)
+        for n, t in zip(names, project_types, strict=True)
+    ]
     table["limit_wd"] = table["limit_wd"].astype(float)
     decided = table["finished_day"].notna()
     table["within_limit"] = decided & (

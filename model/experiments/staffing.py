@@ -99,7 +99,7 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
         for item_name in ptype.items:
             if item_name in rules.removed_items:
                 continue
-            item = scenario.items[item_name]
+            item = scenario.item_for(type_name, item_name)
             effort = item.mean_touch_hours(hours_per_day) / hours_per_day * effort_factor
             rounds = _expected_resubmissions(
                 min(1.0, item.deficiency_probability * deficiency_factor),
@@ -126,7 +126,12 @@ def offered_loads(scenario: Scenario) -> pd.DataFrame:
         background = department.background
         other = background.rate_per_year / working_days_per_year if background else 0.0
         other_wd = background.hours.mean / hours_per_day if background else 0.0
-        officer_work = rate * work[name] + other * other_wd
+        # Regional assessments are the department's own files (区域评估), a few a year.
+        assessments = [a for a in scenario.regional_assessments.values() if a.department == name]
+        assessed = sum(a.per_year for a in assessments) / working_days_per_year
+        assessed_wd = sum(a.per_year * a.effort_wd.mean for a in assessments)
+        officer_work = rate * work[name] + other * other_wd + assessed_wd / working_days_per_year
+        other += assessed
         officer_visits = rate * visits[name] + other
         rows.append(
             {
@@ -181,7 +186,9 @@ def _office_applications(
     for stage, names in rules.stage_items[project_type].items():
         groups = [names] if grouped.get(stage, False) and names else [[n] for n in names]
         for group in groups:
-            online = m.online.enabled and all(scenario.items[n].online_eligible for n in group)
+            online = m.online.enabled and all(
+                scenario.item_for(project_type, n).online_eligible for n in group
+            )
             at_office = 1.0 - (m.online.share if online else 0.0)
             for department in dict.fromkeys(scenario.items[n].department for n in group):
                 counts[department] = counts.get(department, 0.0) + at_office

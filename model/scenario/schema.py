@@ -17,7 +17,14 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from model.scenario.distributions import ZERO, Distribution, Fixed
@@ -219,12 +226,27 @@ class ProjectType(_Frozen):
     """Approval items the type needs, keys of ``items``."""
     land: Literal["new", "own"] = "new"
     """``new``: land must be supplied (listing); ``own``: the enterprise already holds it."""
+    item_overrides: dict[str, dict[str, Any]] = {}
+    """Item fields this type sets differently, by item (e.g. a lighter EIA under 标准地's
+    regional assessment, a construction permit on commitment for low-risk projects). Any
+    field of an item except those that route it (``department``, ``stage``,
+    ``prerequisites``, ``at_meeting``, ``starts_official_clock``) and its name."""
+    land_with_scheme: tuple[str, ...] = ()
+    """Items whose materials come with the land (带方案出让): the government has the
+    scheme drawn up before listing, so the enterprise prepares nothing for them."""
     construction_days: Distribution
     """Calendar days from construction start to completion."""
     production_prep_days: Distribution = ZERO
     """Calendar days of production preparation (hiring, commissioning)."""
     source: str | None = None
     """Where the figures come from."""
+
+
+#: Item fields a project type may not override: they route the item (owner, stage,
+#: order, meeting, clock), which every type shares.
+STRUCTURAL_ITEM_FIELDS = frozenset(
+    {"department", "stage", "prerequisites", "at_meeting", "starts_official_clock", "label_zh"}
+)
 
 
 class PoissonArrivals(_Frozen):
@@ -573,6 +595,27 @@ class Enterprise(_Frozen):
     """Where the figures come from."""
 
 
+class RegionalAssessment(_Frozen):
+    """区域评估: an assessment the government does once for a zone instead of each project.
+
+    Its cost is the government's: the owning department's case officers work on it like
+    on a file (and its sign-off levels sign it), ``per_year`` times a year. What it spares
+    the projects is written in their types' ``item_overrides`` (a lighter EIA, no energy
+    review), which name this assessment in their ``source``.
+    """
+
+    label_zh: str | None = None
+    """Chinese name, e.g. 区域环评."""
+    department: str
+    """Department that commissions and approves it, a key of ``departments``."""
+    effort_wd: Distribution
+    """Case officer's working days of touch time per assessment."""
+    per_year: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    """Assessments done per year (zones or updates), evenly spaced."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
 class Pool(NamedTuple):
     """A finite resource of the county, as the simulation and the metrics see it."""
 
@@ -625,10 +668,16 @@ class Scenario(_Frozen):
     """How projects are signed."""
     pipeline: tuple[PipelineProject, ...] = ()
     """Projects already in progress at the start (the loader reads them from a CSV)."""
+    regional_assessments: dict[str, RegionalAssessment] = {}
+    """Assessments the government does for a zone (区域评估), by name; their cost is
+    government work, what they spare projects is in the types' ``item_overrides``."""
     calendar: CalendarSettings = CalendarSettings()
     """Working-day calendar settings."""
     run: RunSettings = RunSettings()
     """Run settings."""
+
+    # Every type's items with its overrides applied, worked out once at validation.
+    _type_items: dict[str, dict[str, Item]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -643,7 +692,18 @@ class Scenario(_Frozen):
                     for loc, message, value in problems
                 ],
             )
+        self._type_items = {
+            type_name: {
+                name: overridden_item(self.items[name], ptype.item_overrides.get(name, {}))
+                for name in ptype.items
+            }
+            for type_name, ptype in self.project_types.items()
+        }
         return self
+
+    def item_for(self, project_type: str, item: str) -> Item:
+        """The item as projects of ``project_type`` meet it (with the type's overrides)."""
+        return self._type_items[project_type][item]
 
     def pools(self) -> list[Pool]:
         """Every finite resource: departments, then the mechanisms' pools if switched on."""
@@ -676,9 +736,16 @@ class Scenario(_Frozen):
             pools.append(Pool("agents", "agents", m.agents.count * caseload, changes))
         return pools
 
-    def limit_wd(self, item: str) -> float | None:
-        """The limit an item is held to under this scenario's ``time_limits``."""
-        spec = self.items[item]
+    def limit_wd(self, item: str, project_type: str | None = None) -> float | None:
+        """The limit an item is held to under this scenario's ``time_limits``.
+
+        With ``project_type``, the limit that type's overrides set (if any).
+        """
+        spec = self.items[item] if project_type is None else self.item_for(project_type, item)
+        return self.limit_wd_of(spec)
+
+    def limit_wd_of(self, spec: Item) -> float | None:
+        """The limit ``spec`` is held to under this scenario's ``time_limits``."""
         if self.time_limits == "committed" and spec.committed_limit_wd is not None:
             return spec.committed_limit_wd
         return spec.statutory_limit_wd
@@ -700,6 +767,24 @@ class Scenario(_Frozen):
         for path, value in overrides.items():
             set_dotted(data, path, value)
         return Scenario.model_validate(data)
+
+
+def overridden_item(base: Item, override: dict[str, Any]) -> Item:
+    """``base`` with a project type's ``override`` of some of its fields, re-validated.
+
+    Giving one of the two touch-time measures replaces the other.
+
+    Raises:
+        ValidationError: an override value is invalid (located at its field).
+    """
+    if not override:
+        return base
+    data = base.model_dump(mode="python")
+    for measure, other in (("work_hours", "effort_wd"), ("effort_wd", "work_hours")):
+        if measure in override:
+            data[other] = None
+    data.update(override)
+    return Item.model_validate(data)
 
 
 def set_dotted(data: dict[str, Any], path: str, value: Any) -> None:
@@ -773,6 +858,14 @@ def _reference_problems(s: Scenario) -> Any:
                     f"unknown item {item_name!r}; known items: {_known(s.items)}",
                     item_name,
                 )
+        yield from _override_problems(s, type_name, ptype)
+    for name, assessment in s.regional_assessments.items():
+        if assessment.department not in s.departments:
+            yield (
+                ("regional_assessments", name, "department"),
+                f"unknown department {assessment.department!r}; known: {_known(s.departments)}",
+                assessment.department,
+            )
     if isinstance(s.arrivals, PoissonArrivals) and s.project_types:
         total = sum(p.share for p in s.project_types.values())
         if abs(total - 1) > 1e-6:
@@ -800,6 +893,42 @@ def _reference_problems(s: Scenario) -> Any:
                 f"unknown item {removed!r}; known items: {_known(s.items)}",
                 removed,
             )
+
+
+def _override_problems(s: Scenario, type_name: str, ptype: ProjectType) -> Any:
+    """Yield problems of a type's item overrides and scheme-with-land items."""
+    own = set(ptype.items)
+    for field_name, names in (
+        ("item_overrides", list(ptype.item_overrides)),
+        ("land_with_scheme", list(ptype.land_with_scheme)),
+    ):
+        for name in names:
+            if name not in own:
+                yield (
+                    ("project_types", type_name, field_name, name),
+                    f"{name!r} is not one of this type's items; its items: "
+                    + ", ".join(ptype.items[:12]),
+                    name,
+                )
+    for name, override in ptype.item_overrides.items():
+        if name not in own or name not in s.items:
+            continue
+        where = ("project_types", type_name, "item_overrides", name)
+        structural = sorted(STRUCTURAL_ITEM_FIELDS & set(override))
+        for key in structural:
+            yield (
+                (*where, key),
+                f"{key!r} routes the item and is the same for every type; set it under "
+                f"items.{name} instead",
+                override[key],
+            )
+        if structural:
+            continue
+        try:
+            overridden_item(s.items[name], override)
+        except ValidationError as error:
+            for detail in error.errors():
+                yield ((*where, *detail["loc"]), detail["msg"], detail.get("input"))
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from model.scenario.schema import PipelineProject, Scenario
+from model.scenario.schema import PipelineProject, RegionalAssessment, Scenario
 from model.simulation.calendar import WorkCalendar
 from model.simulation.draws import MAX_ROUNDS, ProjectDraws
 from model.simulation.eventlog import (
@@ -155,7 +155,6 @@ class County:
         self.has_window = m.one_window.enabled
         self.has_teams = m.onsite_service.enabled
         self.has_agents = m.agents.enabled
-        self.limits = {name: scenario.limit_wd(name) for name in scenario.items}
         self.department = {name: spec.department for name, spec in scenario.items.items()}
         self.effort_factor = rules.effort_factor
         self.deficiency_factor = rules.deficiency_factor
@@ -255,7 +254,7 @@ class County:
         elif (
             m.online.enabled
             and first.online_u < m.online.share
-            and all(self.items[i].online_eligible for i in items)
+            and all(case.draws.items[i].spec.online_eligible for i in items)
         ):
             channel = "online"
         else:
@@ -311,10 +310,10 @@ class County:
         """
         env = self.env
         pid = case.project_id
-        spec = self.items[item]
         draws = case.draws.items[item]
+        spec = draws.spec
         department = spec.department
-        limit = self.limits[item]
+        limit = draws.limit
         m = self.m
         if m.commitment_approval.enabled and spec.commitment_eligible:
             yield from self.hold(
@@ -428,7 +427,7 @@ class County:
         env = self.env
         pid = case.project_id
         draws = case.draws.items[item]
-        spec = self.items[item]
+        spec = draws.spec
         ca = self.m.commitment_approval
         yield env.timeout(draws.verification_delay_days())
         effort = draws.effort_wd * self.effort_factor * ca.verification_fraction
@@ -441,13 +440,11 @@ class County:
         """Fix a breached commitment and pass a full review."""
         env = self.env
         draws = case.draws.items[item]
-        spec = self.items[item]
+        spec = draws.spec
         yield env.timeout(draws.fix_days(0))
         self.resubmission_trip(case, item, channel)
         effort = draws.effort_wd * self.effort_factor
-        yield from self.hold(
-            case.project_id, item, REVIEW, spec.department, effort, self.limits[item]
-        )
+        yield from self.hold(case.project_id, item, REVIEW, spec.department, effort, draws.limit)
         self.emit((env.now, case.project_id, item, BREACH, "complete", spec.department))
 
     def prepare(self, case: Case, item: str) -> Process:
@@ -469,7 +466,7 @@ class County:
     def convert(self, case: Case, item: str) -> Process:
         """Turn a simulated opinion into a formal approval, re-reviewing after a change."""
         draws = case.draws.items[item]
-        limit = self.limits[item]
+        limit = draws.limit
         department = self.department[item]
         effort = draws.conversion_wd() * self.effort_factor
         yield from self.hold(case.project_id, item, CONVERSION, department, effort, limit)
@@ -502,7 +499,7 @@ class County:
                 if channel is not None:
                     channel = yield from self.apply(case, [item], item)
             work = self.review(case, item, channel or "group")
-        limit = self.limits[item]
+        limit = case.draws.items[item].limit
         if self.deemed_consent and limit is not None and not simulated:
             # 超时默认: no answer within the limit counts as approval; the review
             # itself still runs to the end and keeps its reviewer.
@@ -642,6 +639,30 @@ class County:
                 )
             )
             k += 1
+
+    def regional_assessment(
+        self, assessment: RegionalAssessment, rng: np.random.Generator, first_id: int
+    ) -> Process:
+        """区域评估: the government's own files, evenly spaced through the run.
+
+        Each takes the department's case officers for its touch time and passes the
+        sign-off levels, like any file; that staff time is the reform's cost.
+        """
+        levels = self.scenario.departments[assessment.department].signoff
+        hours_per_day = self.scenario.government.hours_per_day
+        every = 365.0 / assessment.per_year
+        k = 0
+        while True:
+            u = rng.random(1 + len(levels)).tolist()
+            touch = [
+                level.hours.quantile(u[1 + j]) / hours_per_day for j, level in enumerate(levels)
+            ]
+            effort = assessment.effort_wd.quantile(u[0])
+            self.env.process(
+                self._background_file(first_id + k, assessment.department, effort, touch)
+            )
+            k += 1
+            yield self.env.timeout(every)
 
     def _background_file(
         self, file_id: int, department: str, officer_wd: float, signoff_wd: list[float]

@@ -67,9 +67,10 @@ class ItemDraws:
     """
 
     __slots__ = (
-        "_durations", "_mechanisms", "_scenario", "_spec", "change_u", "deficiency_u",
-        "effort_wd", "elapsed_days", "intake_wd", "intermediary_days", "minor_u", "misroute_u",
-        "online_u", "preparation_days", "missed_u", "breach_u", "pace", "signoff_wd",
+        "_durations", "_mechanisms", "_scenario", "change_u", "deficiency_u",
+        "effort_wd", "elapsed_days", "intake_wd", "intermediary_days", "limit", "minor_u",
+        "misroute_u", "online_u", "preparation_days", "missed_u", "breach_u", "pace",
+        "signoff_wd", "spec",
     )  # fmt: skip
 
     def __init__(
@@ -84,7 +85,10 @@ class ItemDraws:
     ) -> None:
         """Keep the uniforms and compute the quantities every run needs."""
         self._scenario = scenario
-        self._spec = spec
+        self.spec = spec
+        """The item as this project's type meets it (its overrides applied)."""
+        self.limit = scenario.limit_wd_of(spec)
+        """The limit in force for this project's item (statutory or committed)."""
         self._durations = durations
         self._mechanisms = mechanisms
         hours_per_day = scenario.government.hours_per_day
@@ -115,11 +119,11 @@ class ItemDraws:
 
     def fix_days(self, k: int) -> float:
         """Calendar days to fix the file after its k-th return."""
-        return self._spec.fix_days.quantile(self._durations[_FIX0 + k])
+        return self.spec.fix_days.quantile(self._durations[_FIX0 + k])
 
     def conversion_wd(self) -> float:
         """Reviewer working days to convert a simulated opinion."""
-        return self._spec.conversion_wd.quantile(self._durations[_CONVERSION])
+        return self.spec.conversion_wd.quantile(self._durations[_CONVERSION])
 
     def misroute_delay_days(self, k: int) -> float:
         """Calendar days the k-th misrouting of an enquiry costs."""
@@ -204,7 +208,7 @@ def draw_project(
     items = {
         name: ItemDraws(
             scenario,
-            scenario.items[name],
+            scenario.item_for(project_type, name),
             duration_u[index[name]],
             mechanism_u[index[name]],
             rework_u[index[name]],

@@ -198,6 +198,11 @@ def run_replication(
         if department.background is not None and department.background.rate_per_year > 0:
             rng = streams.project_stream("background", k)
             env.process(county.background(name, rng, BACKGROUND_ID_BASE + k * BACKGROUND_ID_SPAN))
+    # Regional assessments are government files too, numbered after the departments'.
+    for k, assessment in enumerate(scenario.regional_assessments.values()):
+        rng = streams.project_stream("regional", k)
+        first_id = BACKGROUND_ID_BASE + (len(scenario.departments) + k) * BACKGROUND_ID_SPAN
+        env.process(county.regional_assessment(assessment, rng, first_id))
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
     bounds = _Bounds(replication, settings.max_events, settings.max_wall_seconds, log)

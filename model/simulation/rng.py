@@ -24,6 +24,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "mechanisms",
     "government",
     "background",
+    "regional",
 )
 
 

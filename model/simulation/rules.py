@@ -93,7 +93,7 @@ def effective_rules(scenario: Scenario) -> Rules:
                 i
                 for stage in PRE_START_STAGES
                 for i in stage_items[t][stage]
-                if scenario.items[i].simulatable
+                if scenario.item_for(t, i).simulatable
             ]
             for t in scenario.project_types
         },
