@@ -27,7 +27,8 @@ from model.scenario.schema import Scenario
 MECHANISM_WORDS: dict[str, tuple[str, str]] = {
     "landing_service": ("landing service at signing", "签约即落地"),
     "first_contact_responsibility": ("first-contact responsibility", "首问即责任"),
-    "commitment_approval": ("approval on commitment", "承诺即办结"),
+    "commitment_approval": ("accepted on commitment, handled at once", "承诺即办结"),
+    "notification_commitment": ("approval on notified commitment", "告知承诺"),
     "one_industry_one_license": ("one industry, one licence", "准入即准营（一业一证）"),
     "joint_acceptance": ("joint acceptance", "联合验收"),
     "combined_survey": ("combined survey", "多测合一"),

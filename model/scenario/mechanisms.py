@@ -62,7 +62,7 @@ MECHANISMS: tuple[MechanismInfo, ...] = (
         {"mechanisms.commitment_approval.enabled": True},
         "mean_item_days",
         -1,
-        "listed items approved after a formal check; later inspection effort; breach risk",
+        "容缺-listed items taken up at once and accepted on commitment, materials following",
     ),
     MechanismInfo(
         "六个即",

@@ -401,7 +401,31 @@ class FirstContactResponsibility(_Mechanism):
 
 
 class CommitmentApproval(_Mechanism):
-    """承诺即办结: listed items approved on written commitment, verified afterwards."""
+    """承诺即办结: listed (容缺) items are accepted on commitment and handled at once.
+
+    The list is the published 容缺 list (``tolerable``). Handled at once: the file
+    skips the in-tray wait (第一时间办理). Accepted on commitment: a deficient
+    submission is not returned; the missing materials follow within
+    ``supplement_days`` while the review goes on, and the decision waits for them if
+    they are late. The review itself is the full review.
+    """
+
+    supplement_days: Distribution = Field(default_factory=lambda: Fixed(value=5.0))
+    """Calendar days from acceptance until the committed materials arrive."""
+    missed_probability: Probability = 0.05
+    """Chance the committed materials miss their deadline, holding the decision."""
+    missed_delay_days: Distribution = Field(default_factory=lambda: Fixed(value=10.0))
+    """Calendar days late materials hold the decision."""
+    courier: bool = True
+    """The materials travel by free courier (no trip); otherwise one trip each."""
+
+
+class NotificationCommitment(_Mechanism):
+    """告知承诺: listed items (``commitment_eligible``) approved on commitment, inspected later.
+
+    Not one of the eighteen (Zhejiang's 告知承诺制, in force beside them): the department
+    makes a formal check instead of the full review, and pays an inspection later.
+    """
 
     check_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
     """Reviewer working days of the formal check before approval."""
@@ -548,6 +572,8 @@ class Mechanisms(_Frozen):
     """六个即 2."""
     commitment_approval: CommitmentApproval = CommitmentApproval()
     """六个即 3."""
+    notification_commitment: NotificationCommitment = NotificationCommitment()
+    """告知承诺 (not one of the eighteen; Zhejiang's approval on commitment)."""
     one_industry_one_license: OneIndustryOneLicense = OneIndustryOneLicense()
     """六个即 4."""
     joint_acceptance: JointAcceptance = JointAcceptance()

@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from model.scenario.schema import PipelineProject, RegionalAssessment, Scenario
+from model.scenario.schema import (
+    CommitmentApproval,
+    ConditionalAcceptance,
+    PipelineProject,
+    RegionalAssessment,
+    Scenario,
+)
 from model.simulation.calendar import WorkCalendar
 from model.simulation.draws import MAX_ROUNDS, ProjectDraws
 from model.simulation.eventlog import (
@@ -305,8 +311,9 @@ class County:
         A deficient submission is returned after review; the enterprise fixes it,
         travels again and resubmits, queueing afresh. Under conditional
         acceptance a minor deficiency of a tolerable item is supplemented while
-        the review goes on. Under commitment approval a listed item is approved
-        after a formal check and inspected later.
+        the review goes on. Under 承诺即办结 a tolerable item skips the in-tray and
+        any deficiency is supplemented on commitment; under 告知承诺 a listed item is
+        approved after a formal check and inspected later.
         """
         env = self.env
         pid = case.project_id
@@ -315,7 +322,7 @@ class County:
         department = spec.department
         limit = draws.limit
         m = self.m
-        if m.commitment_approval.enabled and spec.commitment_eligible:
+        if m.notification_commitment.enabled and spec.commitment_eligible:
             yield from self.hold(
                 pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit
             )
@@ -327,10 +334,12 @@ class County:
         probability = spec.deficiency_probability * self.deficiency_factor * agent_factor
         effort = draws.effort_wd * self.effort_factor
         tolerant = m.conditional_acceptance.enabled and spec.tolerable
+        # 承诺即办结: a listed (容缺) item is taken up at once and accepted on commitment.
+        on_commitment = m.commitment_approval.enabled and spec.tolerable
         since = case.under_way.get(item)
         submitted = env.now if since is None else since
         clock = case.clocks.get(item)
-        if since is None and draws.pace > 0 and limit is not None:
+        if since is None and draws.pace > 0 and limit is not None and not on_commitment:
             yield from self.in_tray(pid, item, draws.pace, limit)
         round_index = 0
         while True:
@@ -338,8 +347,11 @@ class County:
             since = None
             if round_index >= MAX_ROUNDS or draws.deficiency_u[round_index] >= probability:
                 break
+            if on_commitment:
+                yield from self.supplement(case, item, channel, submitted, m.commitment_approval)
+                break
             if tolerant and draws.minor_u[round_index] < m.conditional_acceptance.minor_share:
-                yield from self.supplement(case, item, channel, submitted)
+                yield from self.supplement(case, item, channel, submitted, m.conditional_acceptance)
                 break
             self.emit((env.now, pid, item, RETURNED, "complete", department))
             if clock is not None:
@@ -406,18 +418,28 @@ class County:
         yield env.timeout(sitting - env.now)
         self.emit((env.now, project_id, item, MEETING, "complete", department))
 
-    def supplement(self, case: Case, item: str, channel: str, submitted: float) -> Process:
-        """A minor deficiency (容缺): the supplement ran alongside the review."""
+    def supplement(
+        self,
+        case: Case,
+        item: str,
+        channel: str,
+        submitted: float,
+        terms: ConditionalAcceptance | CommitmentApproval,
+    ) -> Process:
+        """Missing materials followed the accepted file (容缺, or on commitment).
+
+        The supplement ran alongside the review from ``submitted``; the decision
+        waits for it if it is not in yet. ``terms`` are the mechanism's deadlines.
+        """
         env = self.env
-        ca = self.m.conditional_acceptance
         draws = case.draws.items[item]
-        ready = submitted + draws.supplement_days()
-        if not ca.courier:
+        ready = submitted + draws.supplement_days(terms.supplement_days)
+        if not terms.courier:
             self.resubmission_trip(case, item, channel)
         self.emit((env.now, case.project_id, item, SUPPLEMENT, "start", ""))
-        if draws.missed_u < ca.missed_probability:
+        if draws.missed_u < terms.missed_probability:
             self.emit((env.now, case.project_id, item, SUPPLEMENT_MISSED, "complete", ""))
-            ready += draws.missed_delay_days()
+            ready += draws.missed_delay_days(terms.missed_delay_days)
         if ready > env.now:
             yield env.timeout(ready - env.now)
         self.emit((env.now, case.project_id, item, SUPPLEMENT, "complete", ""))
@@ -428,7 +450,7 @@ class County:
         pid = case.project_id
         draws = case.draws.items[item]
         spec = draws.spec
-        ca = self.m.commitment_approval
+        ca = self.m.notification_commitment
         yield env.timeout(draws.verification_delay_days())
         effort = draws.effort_wd * self.effort_factor * ca.verification_fraction
         yield from self.hold(pid, item, VERIFICATION, spec.department, effort)

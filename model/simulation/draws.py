@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from model.scenario.distributions import Distribution
 from model.scenario.schema import Item, Scenario
 from model.simulation.rng import Streams
 
@@ -130,25 +131,23 @@ class ItemDraws:
         delay = self._scenario.enterprise.misroute_delay_days
         return delay.quantile(self._mechanisms[_MISROUTE_DELAY0 + k])
 
-    def missed_delay_days(self) -> float:
-        """Calendar days a missed supplement holds the item."""
-        ca = self._scenario.mechanisms.conditional_acceptance
-        return ca.missed_delay_days.quantile(self._mechanisms[_MISSED_DELAY])
+    def missed_delay_days(self, delay: Distribution) -> float:
+        """Calendar days a missed supplement holds the item (``delay``: its terms)."""
+        return delay.quantile(self._mechanisms[_MISSED_DELAY])
 
-    def supplement_days(self) -> float:
-        """Calendar days the applicant takes to supplement a minor deficiency."""
-        ca = self._scenario.mechanisms.conditional_acceptance
-        return ca.supplement_days.quantile(self._mechanisms[_SUPPLEMENT])
+    def supplement_days(self, days: Distribution) -> float:
+        """Calendar days the applicant takes to supplement (``days``: its terms)."""
+        return days.quantile(self._mechanisms[_SUPPLEMENT])
 
     def check_wd(self) -> float:
         """Reviewer working days of a commitment's formal check."""
-        return self._scenario.mechanisms.commitment_approval.check_wd.quantile(
+        return self._scenario.mechanisms.notification_commitment.check_wd.quantile(
             self._mechanisms[_CHECK]
         )
 
     def verification_delay_days(self) -> float:
         """Calendar days from a commitment approval to its inspection."""
-        ca = self._scenario.mechanisms.commitment_approval
+        ca = self._scenario.mechanisms.notification_commitment
         return ca.verification_delay_days.quantile(self._mechanisms[_VERIFICATION_DELAY])
 
     def visit_wd(self) -> float:

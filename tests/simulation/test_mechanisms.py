@@ -144,20 +144,37 @@ def test_first_contact_responsibility_cuts_trips_and_signing_to_land() -> None:
     assert difference(c, "misroutes")["difference"] < 0
 
 
-def test_commitment_approval_shortens_items_and_costs_verification() -> None:
+def test_commitment_approval_accepts_listed_items_on_commitment_at_once() -> None:
+    # 承诺即办结: a deficient 容缺-listed item is not returned; its materials follow.
     on = {"mechanisms.commitment_approval.enabled": True}
+    c = paired(scenario(), scenario(**on))
+    assert_decreases(c, "mean_item_days")
+    assert_decreases(c, "rework_rounds")
+    events = run(scenario(**on), replications=1).events
+    supplied = events[(events["activity"] == "supplement") & (events["lifecycle"] == "start")]
+    assert len(supplied) > 0
+    assert set(supplied["item"]) <= {n for n, i in ITEMS.items() if i.get("tolerable")}
+    assert not (events["activity"] == "verification").any()  # nothing approved unreviewed
+
+
+def test_notification_commitment_shortens_items_and_costs_verification() -> None:
+    # 告知承诺: approve listed items after a formal check, inspect later.
+    on = {"mechanisms.notification_commitment.enabled": True}
     c = paired(scenario(), scenario(**on))
     assert_decreases(c, "mean_item_days")
     events = run(scenario(**on), replications=1).events
     verification = events[(events["activity"] == "verification") & (events["lifecycle"] == "start")]
     assert len(verification) > 0  # the department pays the inspection later
+    assert set(verification["item"]) <= {
+        n for n, i in ITEMS.items() if i.get("commitment_eligible")
+    }
 
 
 def test_commitment_breach_forces_rectification() -> None:
     s = scenario(
         **{
-            "mechanisms.commitment_approval.enabled": True,
-            "mechanisms.commitment_approval.breach_probability": 1.0,
+            "mechanisms.notification_commitment.enabled": True,
+            "mechanisms.notification_commitment.breach_probability": 1.0,
         }
     )
     events = run(s, replications=1).events

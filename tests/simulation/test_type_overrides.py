@@ -82,7 +82,7 @@ def test_a_limit_override_is_the_limit_in_force_for_that_type() -> None:
 
 
 def test_commitment_eligibility_by_type() -> None:
-    on = {"mechanisms": {"commitment_approval": {"enabled": True, "check_wd": 0.5}}}
+    on = {"mechanisms": {"notification_commitment": {"enabled": True, "check_wd": 0.5}}}
     s = two_types({"permit": {"commitment_eligible": True}}, **on)
     days = starts(s)
     # light: scheme after 10 days' preparation ends day 15 as in full; its permit is a
