@@ -617,6 +617,16 @@ class Enterprise(_Frozen):
     """Calendar days one misrouting costs (each also costs a trip)."""
     max_misroutes: Annotated[int, Field(ge=0, le=5)] = 3
     """Most times one enquiry is bounced."""
+    prepares: Literal["in_turn", "stage", "checklist"] | None = None
+    """When the enterprise may start preparing an item's materials. ``in_turn``: when the
+    item can be submitted (serial: the previous item decided; parallel: its prerequisites
+    within the stage decided). ``stage``: every item of a stage when the stage opens.
+    ``checklist``: every item before construction start from the first formality, all
+    materials being known up front (一张表格告知). Not given: ``in_turn``. Items reviewed
+    under simulated approval are prepared during land supply in every case."""
+    intermediaries_at_once: Annotated[int, Field(ge=1)] | None = None
+    """Intermediaries (design institute, EIA consultant) one enterprise engages at once;
+    an item with intermediary time waits for one to be free. None: no limit."""
     source: str | None = None
     """Where the figures come from."""
 

@@ -116,6 +116,10 @@ class Case:
     """Items submitted before the run started, by submission time (negative days)."""
     clocks: dict[str, ItemClock] = field(default_factory=dict)
     """Government clocks of items whose limit is watched (deemed consent)."""
+    prepared: dict[str, simpy.Process] = field(default_factory=dict)
+    """Preparations started ahead of the item's turn (``enterprise.prepares``)."""
+    intermediaries: simpy.Resource | None = None
+    """The intermediaries the enterprise can engage at once, when limited."""
 
     @property
     def project_id(self) -> int:
@@ -182,6 +186,12 @@ class County:
         self.signed_off = {
             name: bool(self.signoff[spec.department]) or spec.at_meeting
             for name, spec in scenario.items.items()
+        }
+        enterprise = scenario.enterprise
+        self.prepares = enterprise.prepares or "in_turn"
+        self.intermediaries_at_once = enterprise.intermediaries_at_once
+        self.scheme_with_land = {
+            name: frozenset(t.land_with_scheme) for name, t in scenario.project_types.items()
         }
         self.active = 0
         self.signings_done = False
@@ -470,10 +480,23 @@ class County:
         self.emit((env.now, case.project_id, item, BREACH, "complete", spec.department))
 
     def prepare(self, case: Case, item: str) -> Process:
-        """The enterprise chooses intermediaries and prepares the application."""
+        """The enterprise chooses intermediaries and prepares the application.
+
+        An item whose scheme came with the land (带方案出让) needs nothing. With a limit
+        on intermediaries at once, an item that needs one waits for one to be free and
+        keeps it through its preparation.
+        """
+        if item in self.scheme_with_land[case.draws.project_type]:
+            return
         draws = case.draws.items[item]
         factor = self.m.agents.preparation_factor if case.agent is not None else 1.0
         env = self.env
+        slot = None
+        if self.intermediaries_at_once is not None and draws.intermediary_days > 0:
+            if case.intermediaries is None:
+                case.intermediaries = simpy.Resource(env, self.intermediaries_at_once)
+            slot = case.intermediaries.request()
+            yield slot
         # Choosing and waiting for an intermediary is third-party time; the
         # enterprise's own preparation follows.
         for activity, days in (
@@ -484,6 +507,15 @@ class County:
                 self.emit((env.now, case.project_id, item, activity, "start", ""))
                 yield env.timeout(days)
                 self.emit((env.now, case.project_id, item, activity, "complete", ""))
+        if slot is not None:
+            assert case.intermediaries is not None
+            case.intermediaries.release(slot)
+
+    def prepare_ahead(self, case: Case, items: Iterable[str]) -> None:
+        """Start preparing ``items`` now, ahead of their turn (each once)."""
+        for item in items:
+            if item not in case.prepared and item not in case.done and item not in case.under_way:
+                case.prepared[item] = self.env.process(self.prepare(case, item))
 
     def convert(self, case: Case, item: str) -> Process:
         """Turn a simulated opinion into a formal approval, re-reviewing after a change."""
@@ -517,7 +549,11 @@ class County:
             work = self.convert(case, item)
         else:
             if item not in case.under_way:  # already prepared and submitted otherwise
-                yield from self.prepare(case, item)
+                early = case.prepared.get(item)
+                if early is not None:
+                    yield early  # begun ahead of its turn; wait for what is left
+                else:
+                    yield from self.prepare(case, item)
                 if channel is not None:
                     channel = yield from self.apply(case, [item], item)
             work = self.review(case, item, channel or "group")
@@ -582,6 +618,8 @@ class County:
         if gap > 0:
             yield env.timeout(gap)
         self.emit((env.now, pid, label, STAGE, "start", ""))
+        if self.prepares == "stage":
+            self.prepare_ahead(case, items)
         if not parallel:
             for item in items:
                 yield from self.decide(case, item, "own", simulated)
@@ -707,6 +745,9 @@ class County:
             yield env.timeout(project.handoff_days)
         if self.has_agents:
             yield from self.engage_agent(case, "pre_start")
+        if self.prepares == "checklist":
+            # Every material before the start is told at once: all are prepared now.
+            self.prepare_ahead(case, [i for st in ("land", *PRE_START_STAGES) for i in stages[st]])
 
         # Simulated approval stands in for the land an enterprise does not yet hold;
         # a project on its own land has nothing to simulate.
