@@ -41,6 +41,8 @@ POOL_PATHS: dict[str, str] = {
     "window": "mechanisms.one_window.clerks",
     "onsite_teams": "mechanisms.onsite_service.teams",
     "agents": "mechanisms.agents.count",
+    "commissioners": "mechanisms.landing_service.commissioners",
+    "service_team": "mechanisms.service_team.members",
 }
 
 _TARGET = re.compile(

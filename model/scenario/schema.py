@@ -390,10 +390,21 @@ class _Mechanism(_Frozen):
 
 
 class LandingService(_Mechanism):
-    """签约即落地: a responsible unit, commissioner and agent are assigned at signing."""
+    """签约即落地: a responsible unit and commissioner are assigned at signing, from a pool.
+
+    A project signed while a commissioner has room is taken up within ``handoff_days``
+    and keeps its commissioner until construction starts; one signed while every
+    commissioner is full waits the ordinary ``handoff_days`` of the scenario.
+    """
 
     handoff_days: Distribution = Field(default_factory=lambda: Fixed(value=1.0))
-    """Calendar days from signing to the first formality, replacing ``handoff_days``."""
+    """Calendar days from signing to the first formality with a commissioner assigned."""
+    commissioners: Annotated[int, Field(ge=0)] = 4
+    """Investment commissioners (招商专员) of the responsible units."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``commissioners``."""
+    caseload: Annotated[int, Field(ge=1)] = 10
+    """Projects one commissioner follows at once."""
 
 
 class FirstContactResponsibility(_Mechanism):
@@ -516,10 +527,24 @@ class TimeLimitedFeedback(_Mechanism):
 
 
 class ServiceTeam(_Mechanism):
-    """一个链长负责: a service team closes the idle gaps between stages."""
+    """一个链长负责 (包干服务团): team members follow projects from the first formality on.
 
-    gap_factor: Probability = 0.2
-    """Multiplier on the enterprise's idle gap between stages."""
+    A member with room takes the project (none free: it goes on alone). Between stages
+    the member arranges the next one in ``schedule_wd`` working days, which replaces the
+    enterprise's own idle gap when shorter; and the member chases each of the project's
+    files still queued at ``escalate_at`` of its limit to the front of the queue.
+    """
+
+    members: Annotated[int, Field(ge=0)] = 3
+    """Team members (the leader, departments' heads and agents on the team)."""
+    staff_changes: tuple[StaffChange, ...] = ()
+    """Later changes of ``members``."""
+    caseload: Annotated[int, Field(ge=1)] = 15
+    """Projects one member follows at once."""
+    schedule_wd: Distribution = Field(default_factory=lambda: Fixed(value=1.0))
+    """Working days a member needs to set up the next stage."""
+    escalate_at: Probability | None = 0.8
+    """Share of the limit after which a member escalates a still-queued file (None: never)."""
 
 
 class ProcessMap(_Mechanism):
@@ -657,7 +682,8 @@ class Pool(NamedTuple):
 
     name: str
     kind: str
-    """``department``, ``window``, ``onsite_teams`` or ``agents``."""
+    """``department``, ``signoff``, ``window``, ``onsite_teams``, ``agents``,
+    ``commissioners`` or ``service_team``."""
     capacity: int
     changes: tuple[StaffChange, ...]
 
@@ -764,12 +790,29 @@ class Scenario(_Frozen):
                     m.onsite_service.staff_changes,
                 )
             )
-        if m.agents.enabled:
-            caseload = m.agents.caseload
-            changes = tuple(
-                StaffChange(date=c.date, staff=c.staff * caseload) for c in m.agents.staff_changes
-            )
-            pools.append(Pool("agents", "agents", m.agents.count * caseload, changes))
+        # Pools of people who each carry several projects at once: one slot per project.
+        for on, name, people, caseload, people_changes in (
+            (m.agents.enabled, "agents", m.agents.count, m.agents.caseload, m.agents.staff_changes),
+            (
+                m.landing_service.enabled,
+                "commissioners",
+                m.landing_service.commissioners,
+                m.landing_service.caseload,
+                m.landing_service.staff_changes,
+            ),
+            (
+                m.service_team.enabled,
+                "service_team",
+                m.service_team.members,
+                m.service_team.caseload,
+                m.service_team.staff_changes,
+            ),
+        ):
+            if on:
+                changes = tuple(
+                    StaffChange(date=c.date, staff=c.staff * caseload) for c in people_changes
+                )
+                pools.append(Pool(name, name, people * caseload, changes))
         return pools
 
     def limit_wd(self, item: str, project_type: str | None = None) -> float | None:

@@ -40,6 +40,7 @@ from model.simulation.eventlog import (
     BACKGROUND,
     BREACH,
     CHECK,
+    COMMISSIONER,
     CONVERSION,
     DECISION,
     DEEMED_CONSENT,
@@ -59,6 +60,8 @@ from model.simulation.eventlog import (
     STAGE,
     SUPPLEMENT,
     SUPPLEMENT_MISSED,
+    TEAM,
+    TEAM_SCHEDULE,
     TRIP,
     VERIFICATION,
     VISIT,
@@ -120,6 +123,10 @@ class Case:
     """Preparations started ahead of the item's turn (``enterprise.prepares``)."""
     intermediaries: simpy.Resource | None = None
     """The intermediaries the enterprise can engage at once, when limited."""
+    commissioner: simpy.resources.resource.Request | None = None
+    """The commissioner's slot held since signing (签约即落地), if any."""
+    team: simpy.resources.resource.Request | None = None
+    """The service-team member's slot held (包干服务团), if any."""
 
     @property
     def project_id(self) -> int:
@@ -152,9 +159,15 @@ class County:
         self.deemed_consent = rules.deemed_consent
         self.edf = rules.edf
         self.pools: dict[str, simpy.Resource] = {}
+        team = m.service_team
+        # A team member escalates its projects' files when no platform does it for all.
+        self.team_escalate_at = team.escalate_at if team.enabled else None
+        self.chased: set[int] = set()
         for pool in scenario.pools():
             prioritised = pool.kind == "department" and (
-                self.edf[pool.name] or self.escalate_at is not None
+                self.edf[pool.name]
+                or self.escalate_at is not None
+                or self.team_escalate_at is not None
             )
             self.pools[pool.name] = make_pool(env, pool.capacity, prioritised)
             if pool.changes:
@@ -165,6 +178,8 @@ class County:
         self.has_window = m.one_window.enabled
         self.has_teams = m.onsite_service.enabled
         self.has_agents = m.agents.enabled
+        self.has_commissioners = m.landing_service.enabled
+        self.has_team = m.service_team.enabled
         self.department = {name: spec.department for name, spec in scenario.items.items()}
         self.effort_factor = rules.effort_factor
         self.deficiency_factor = rules.deficiency_factor
@@ -172,7 +187,6 @@ class County:
         self.intermediary_factor = rules.intermediary_factor
         self.misroute_probability = rules.misroute_probability
         self.max_misroutes = rules.max_misroutes
-        self.gap_factor = rules.gap_factor
         self.stage_items = rules.stage_items
         self.simulatable = rules.simulatable
         # The sign-off chain of each department after its case officers, by pool name.
@@ -227,8 +241,11 @@ class County:
                 due = DEFAULT_LIMIT_WD if limit is None else limit
                 deadline = self.calendar.working_time(now) + due
             request = pool.request(priority=deadline)  # type: ignore[call-arg]
-            if self.escalate_at is not None and limit is not None:
-                escalation = self.calendar.add_working_days(now, self.escalate_at * limit) - env.now
+            escalate_at = self.escalate_at
+            if escalate_at is None and project_id in self.chased:
+                escalate_at = self.team_escalate_at
+            if escalate_at is not None and limit is not None:
+                escalation = self.calendar.add_working_days(now, escalate_at * limit) - env.now
                 yield request | env.timeout(max(escalation, 0.0))
                 if not request.triggered:
                     request.cancel()
@@ -614,7 +631,17 @@ class County:
             return
         env = self.env
         pid = case.project_id
-        gap = 0.0 if begun else case.draws.stage_gap_days.get(label, 0.0) * self.gap_factor
+        gap = 0.0 if begun else case.draws.stage_gap_days.get(label, 0.0)
+        if gap > 0 and case.team is not None:
+            # The member sets up the next stage; the enterprise's own gap if that is shorter.
+            setup_wd = self.m.service_team.schedule_wd.quantile(case.draws.schedule_u[label])
+            setup = self.calendar.add_working_days(env.now, setup_wd) - env.now
+            if setup < gap:
+                gap = setup
+                self.emit((env.now, pid, label, TEAM_SCHEDULE, "start", "service_team"))
+                yield env.timeout(gap)
+                self.emit((env.now, pid, label, TEAM_SCHEDULE, "complete", "service_team"))
+                gap = 0.0
         if gap > 0:
             yield env.timeout(gap)
         self.emit((env.now, pid, label, STAGE, "start", ""))
@@ -667,6 +694,47 @@ class County:
             self.emit((self.env.now, case.project_id, phase, AGENT, "complete", "agents"))
             self.pools["agents"].release(case.agent)
             case.agent = None
+
+    # -- commissioners and service teams ---------------------------------------------
+
+    def take_slot(
+        self, project_id: int, pool_name: str, activity: str, phase: str
+    ) -> simpy.resources.resource.Request | None:
+        """A slot of ``pool_name`` if one is free now; otherwise None (no one waits)."""
+        request = self.pools[pool_name].request()
+        if not request.triggered:
+            request.cancel()
+            return None
+        now = self.env.now
+        self.emit((now, project_id, phase, activity, "schedule", pool_name))
+        self.emit((now, project_id, phase, activity, "start", pool_name))
+        return request
+
+    def give_back(
+        self,
+        project_id: int,
+        pool_name: str,
+        activity: str,
+        request: simpy.resources.resource.Request | None,
+        phase: str = "pre_start",
+    ) -> None:
+        """Release a slot taken by :meth:`take_slot` (None: nothing held)."""
+        if request is not None:
+            self.emit((self.env.now, project_id, phase, activity, "complete", pool_name))
+            self.pools[pool_name].release(request)
+
+    def join_team(self, case: Case, phase: str) -> None:
+        """A service-team member with room takes the project for this phase."""
+        case.team = self.take_slot(case.project_id, "service_team", TEAM, phase)
+        if case.team is not None:
+            self.chased.add(case.project_id)
+
+    def leave_team(self, case: Case, phase: str) -> None:
+        """The member's part of this phase is done."""
+        if case.team is not None:
+            self.give_back(case.project_id, "service_team", TEAM, case.team, phase)
+            case.team = None
+            self.chased.discard(case.project_id)
 
     # -- competing workload --------------------------------------------------------------
 
@@ -742,9 +810,16 @@ class County:
         m = self.m
         in_progress = bool(case.done or case.under_way)
         if not in_progress:
-            yield env.timeout(project.handoff_days)
+            handoff = project.handoff_days
+            if self.has_commissioners:
+                case.commissioner = self.take_slot(pid, "commissioners", COMMISSIONER, "pre_start")
+                if case.commissioner is not None:
+                    handoff = project.landed_handoff_days
+            yield env.timeout(handoff)
         if self.has_agents:
             yield from self.engage_agent(case, "pre_start")
+        if self.has_team:
+            self.join_team(case, "pre_start")
         if self.prepares == "checklist":
             # Every material before the start is told at once: all are prepared now.
             self.prepare_ahead(case, [i for st in ("land", *PRE_START_STAGES) for i in stages[st]])
@@ -774,6 +849,9 @@ class County:
             yield from self.run_items(case, stages[stage], str(stage), self.parallel)
         self.emit((env.now, pid, "", "construction_start", "complete", ""))
         self.release_agent(case, "pre_start")
+        self.give_back(pid, "commissioners", COMMISSIONER, case.commissioner)
+        case.commissioner = None
+        self.leave_team(case, "pre_start")
 
         yield env.timeout(project.construction_days)
         self.emit((env.now, pid, "", "completed", "complete", ""))
@@ -781,6 +859,8 @@ class County:
             preparation = env.timeout(project.production_prep_days)
         if self.has_agents:
             yield from self.engage_agent(case, "after_completion")
+        if self.has_team:
+            self.join_team(case, "after_completion")
 
         # Completion checks and licences follow their own mechanisms, not approval_mode:
         # joint acceptance runs the checks as one inspection, 一业一证 the licences.
@@ -796,6 +876,7 @@ class County:
         yield from self._rectified(case)
         self.emit((env.now, pid, "", "production", "complete", ""))
         self.release_agent(case, "after_completion")
+        self.leave_team(case, "after_completion")
         self.active -= 1
         if self.signings_done and self.active == 0:
             self.all_done.succeed()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from model.scenario.distributions import Distribution
 from model.scenario.schema import Item, Scenario
@@ -163,6 +163,9 @@ class ProjectDraws:
     project_type: str
     signed_day: float
     handoff_days: float
+    """Days from signing to the first formality without a commissioner."""
+    landed_handoff_days: float
+    """... with a commissioner assigned at signing (签约即落地)."""
     construction_days: float
     production_prep_days: float
     stage_gap_days: dict[str, float]
@@ -170,6 +173,8 @@ class ProjectDraws:
     change_u: float = 1.0
     """Uniform deciding whether the project changes after the land transfer (simulated
     approval's change risk is a project's, not each item's)."""
+    schedule_u: dict[str, float] = field(default_factory=dict)
+    """Per stage after land, the uniform of a service-team member's setup time."""
 
 
 #: Stream index of the first project already in progress at the start, far from
@@ -201,6 +206,8 @@ def draw_project(
     change_u = changes.random(n_items).tolist()
     # Drawn after the items' uniforms, so those stay where they were (append-only).
     project_change_u = float(changes.random())
+    # Appended after the items' rows: one per stage boundary for a service team's setup.
+    schedule_u = tuple(durations.random(len(GAP_STAGES)).tolist())
     mechanism_u = mechanisms.random((n_items, _MECHANISM_SLOTS)).tolist()
     government_u = government.random((n_items, _GOVERNMENT_SLOTS)).tolist()
     index = {name: k for k, name in enumerate(scenario.items)}
@@ -216,14 +223,16 @@ def draw_project(
         )
         for name in ptype.items
     }
-    # The landing service shortens the same handoff draw (monotone coupling).
-    handoff = m.landing_service.handoff_days if m.landing_service.enabled else scenario.handoff_days
+    # The landing service's handoff comes from the same uniform (monotone coupling);
+    # the ordinary one stays for a project no commissioner can take.
+    landed = m.landing_service.handoff_days if m.landing_service.enabled else scenario.handoff_days
     gap = scenario.enterprise.stage_gap_days
     return ProjectDraws(
         project_id=project_id,
         project_type=project_type,
         signed_day=signed_day,
-        handoff_days=handoff.quantile(project_u[_HANDOFF]),
+        handoff_days=scenario.handoff_days.quantile(project_u[_HANDOFF]),
+        landed_handoff_days=landed.quantile(project_u[_HANDOFF]),
         construction_days=ptype.construction_days.quantile(project_u[_CONSTRUCTION]),
         production_prep_days=ptype.production_prep_days.quantile(project_u[_PRODUCTION_PREP]),
         stage_gap_days={
@@ -231,6 +240,7 @@ def draw_project(
         },
         items=items,
         change_u=project_change_u,
+        schedule_u=dict(zip(GAP_STAGES, schedule_u, strict=True)),
     )
 
 

@@ -46,6 +46,9 @@ DEEMED_CONSENT = "deemed_consent"  # no answer within the limit counts as approv
 MISROUTE = "misroute"  # an enquiry bounced to the wrong office
 VISIT = "onsite_visit"  # a service team takes an application at the enterprise
 AGENT = "agent"  # an agent (代办员) carries the project
+COMMISSIONER = "commissioner"  # an investment commissioner follows the project (签约即落地)
+TEAM = "service_team"  # a service-team member follows the project (包干服务团)
+TEAM_SCHEDULE = "team_schedule"  # the member sets up the next stage
 AGENT_TRIP = "agent_trip"  # an agent, not the enterprise, visits an office
 IN_TRAY = "in_tray"  # an accepted file waits in the department's in-tray (its pace)
 SIGNOFF = "signoff"  # a sign-off level (审核, 签发) touches the decision
@@ -57,7 +60,7 @@ REVIEWER_WORK = (REVIEW, CONVERSION, REREVIEW, INTAKE, CHECK, VERIFICATION)
 #: Activities that decide an item, on its government clock.
 ITEM_WORK = (REVIEW, CONVERSION, REREVIEW, CHECK)
 #: Activities that hold a member of any pool (schedule / start / complete).
-POOL_WORK = (*REVIEWER_WORK, VISIT, AGENT, SIGNOFF, BACKGROUND)
+POOL_WORK = (*REVIEWER_WORK, VISIT, AGENT, COMMISSIONER, TEAM, SIGNOFF, BACKGROUND)
 
 
 class EventLog:

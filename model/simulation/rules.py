@@ -42,8 +42,6 @@ class Rules:
     """Chance that an enquiry is bounced to another office."""
     max_misroutes: int
     """Most bounces one enquiry can take."""
-    gap_factor: float
-    """Multiplier on the idle gap between stages (service team)."""
     removed_items: frozenset[str]
     """Items a mechanism makes unnecessary (combined survey)."""
     stage_items: dict[str, dict[Any, list[str]]]
@@ -85,7 +83,6 @@ def effective_rules(scenario: Scenario) -> Rules:
             * (m.process_map.misroute_factor if m.process_map.enabled else 1.0)
         ),
         max_misroutes=scenario.enterprise.max_misroutes,
-        gap_factor=m.service_team.gap_factor if m.service_team.enabled else 1.0,
         removed_items=removed,
         stage_items=stage_items,
         simulatable={

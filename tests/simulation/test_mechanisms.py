@@ -345,3 +345,38 @@ def test_hiring_shortens_waits_in_a_congested_department() -> None:
     hired = {"departments.A.staff_changes": [{"date": "2026-03-01", "staff": 6}]}
     c = paired(scenario(**congested), scenario(**congested, **hired))
     assert_decreases(c, "signing_to_start_days")
+
+
+# -- the effect comes from the mechanic: no capacity, no effect ---------------------
+
+NO_CAPACITY = {
+    "landing_service": {"mechanisms.landing_service.commissioners": 0},
+    "service_team": {"mechanisms.service_team.members": 0},
+    "onsite_service": {"mechanisms.onsite_service.teams": 0},
+    "agents": {"mechanisms.agents.count": 0, "mechanisms.agents.max_wait_days": 0.0},
+}
+
+
+@pytest.mark.parametrize("mechanism", sorted(NO_CAPACITY))
+def test_a_mechanism_with_no_one_to_run_it_changes_nothing(mechanism: str) -> None:
+    # Switched on but with nobody in its pool, the mechanism must leave every key
+    # output of every replication exactly where the base has it: its effect is the
+    # work of its people, not a factor written into the inputs.
+    on = {f"mechanisms.{mechanism}.enabled": True, **NO_CAPACITY[mechanism]}
+    base = run(scenario(), replications=2, seed=SEED).kpis()
+    empty = run(scenario(**on), replications=2, seed=SEED).kpis()
+    pd.testing.assert_frame_equal(
+        base.reset_index(drop=True), empty.reset_index(drop=True), check_names=False
+    )
+    with_people = run(scenario(**{f"mechanisms.{mechanism}.enabled": True}), replications=2, seed=SEED)
+    assert not with_people.kpis().reset_index(drop=True).equals(base.reset_index(drop=True))
+
+
+def test_service_team_members_set_up_stages_and_chase_files() -> None:
+    s = scenario(**{"mechanisms.service_team.enabled": True})
+    events = run(s, replications=1, seed=SEED).events
+    setups = events[(events["activity"] == "team_schedule") & (events["lifecycle"] == "start")]
+    followed = events[(events["activity"] == "service_team") & (events["lifecycle"] == "start")]
+    assert len(setups) > 0 and len(followed) > 0
+    # Only projects a member follows get the member's setup.
+    assert set(setups["project_id"]) <= set(followed["project_id"])
