@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.clocks import CLOCKS, in_working_time, project_clocks, union_length
+from model.analysis.outputs import LAND_TO_START_SHARE, LAND_TO_START_WD
 from model.scenario.schema import Scenario
 from model.simulation.calendar import WorkCalendar
 from model.simulation.eventlog import (
@@ -109,6 +110,11 @@ def project_table(
     signed = events[events["activity"] == "signed"].set_index("project_id")
     table = pd.DataFrame(index=wide.index)
     table["project_type"] = signed["item"].reindex(wide.index)
+    # Whether the type needs land supplied ("new") or the enterprise holds its own
+    # ("own"): an own-land project's land_obtained only marks land it already had,
+    # so 拿地即开工 leaves it out.
+    lands = {name: t.land for name, t in scenario.project_types.items()}
+    table["land"] = table["project_type"].map(lands)
     for milestone in MILESTONES:
         table[f"{milestone}_day"] = wide[milestone]
     for name, (first, last) in PHASES.items():
@@ -389,6 +395,7 @@ def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]
         "projects_finished": float(len(finished)),
         "signing_to_land_days": _mean(projects["signing_to_land_days"]),
         "land_to_start_days": _mean(projects["land_to_start_days"]),
+        LAND_TO_START_SHARE: land_to_start_share(projects),
         "signing_to_start_days": _mean(projects["signing_to_start_days"]),
         "signing_to_start_wd": _mean(projects["signing_to_start_wd"]),
         "signing_to_start_p90_days": float(started["signing_to_start_days"].quantile(0.9))
@@ -419,6 +426,22 @@ def summary_row(projects: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]
         "third_party_prestart_days": _mean(started["third_party_prestart_days"]),
     }
     return row
+
+
+def land_to_start_share(projects: pd.DataFrame) -> float:
+    """拿地即开工: the share of projects on new land that started soon after getting it.
+
+    Among projects whose type needs land supplied (``land == "new"``) and that
+    reached construction start, the share that started within
+    :data:`~model.analysis.outputs.LAND_TO_START_WD` working days of obtaining
+    the land (``land_to_start_wd``, on the scenario's working-day calendar).
+    Projects on their own land hold it from signing and are left out. NaN when
+    no project qualifies: no share, rather than a share of zero.
+    """
+    if "land" not in projects:
+        return float("nan")
+    waited = projects.loc[projects["land"] == "new", "land_to_start_wd"].dropna()
+    return _mean(waited <= LAND_TO_START_WD + 1e-9)
 
 
 def _mean(values: pd.Series) -> float:

@@ -54,6 +54,15 @@ class Output:
         return self.unit == "share"
 
 
+#: 拿地即开工 (construction starts as the land is obtained): the working days from land
+#: obtained to construction start that still count. [E] Zhejiang counties hand the
+#: permits over with the land contract or within a few working days; five is our
+#: reading of "a few", an estimate.
+LAND_TO_START_WD = 5
+
+#: The share of projects on new land that started within :data:`LAND_TO_START_WD`.
+LAND_TO_START_SHARE = f"share_land_to_start_within_{LAND_TO_START_WD}wd"
+
 _OUTPUTS: tuple[Output, ...] = (
     Output(
         "signing_to_first_application_days",
@@ -63,6 +72,12 @@ _OUTPUTS: tuple[Output, ...] = (
     ),
     Output("signing_to_land_days", "days", "signing → land", "签约→供地"),
     Output("land_to_start_days", "days", "land → construction start", "供地→开工"),
+    Output(
+        LAND_TO_START_SHARE,
+        "share",
+        f"land → start within {LAND_TO_START_WD} working days (拿地即开工)",
+        f"拿地即开工（供地后{LAND_TO_START_WD}个工作日内开工）",
+    ),
     Output("signing_to_start_days", "days", "signing → construction start", "签约→开工"),
     Output(
         "government_prestart_days",

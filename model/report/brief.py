@@ -22,7 +22,13 @@ from typing import Any
 import pandas as pd
 
 from model.analysis.aggregate import kpi_table, paired_differences
-from model.analysis.outputs import Lang, format_interval, format_number
+from model.analysis.outputs import (
+    LAND_TO_START_SHARE,
+    LAND_TO_START_WD,
+    Lang,
+    format_interval,
+    format_number,
+)
 from model.analysis.outputs import output as definition
 from model.outputs.folders import ResultsFolder, StoredResults
 from model.report.names import Names
@@ -37,6 +43,8 @@ HEADLINE = "signing_to_start_days"
 BRIEF_OUTPUTS: tuple[tuple[str, str], ...] = (
     ("signing_to_start_days", "enterprise"),
     ("government_prestart_days", "government"),
+    # 拿地即开工 is elapsed time from land to start, whoever holds the file.
+    (LAND_TO_START_SHARE, "enterprise"),
     ("signing_to_production_days", "enterprise"),
     ("government_full_days", "government"),
     ("trips", "enterprise"),
@@ -68,11 +76,13 @@ def brief(data: ResultsFolder, context: dict[str, Any], names: Names) -> dict[st
     table["header"].insert(1, t["clock"])
     for name, row in zip(outputs, table["rows"], strict=True):
         row.insert(1, t[f"clock_{clocks[name]}"])
+    note = t["land_to_start_note"].format(days=LAND_TO_START_WD)
     return {
         "message": message,
         "detail": detail,
         "chart": context["figures"].get("stages"),
         "table": table,
+        "table_note": note if LAND_TO_START_SHARE in outputs else "",
         "targets": brief_targets(context["targets"], shown),
         "mechanisms": biggest_mechanisms(data, shown, names),
         "assumptions": main_assumptions(context["assumptions"], lang),

@@ -21,6 +21,13 @@ TEXT: dict[Lang, dict[str, str]] = {
         "clock_government": "government",
         "brief_chart": "Where the time goes: mean days per phase",
         "brief_outputs": "Key outputs on both clocks (mean and 95 % CI over replications)",
+        "land_to_start_note": (
+            "拿地即开工: of the projects on newly supplied land that started construction, the "
+            "share that started within {days} working days of obtaining the land (Zhejiang "
+            "counties hand the permits over with the land contract or within a few working "
+            "days; {days} days is an estimate [E]). Projects on their own land are not "
+            "counted; — means no project qualified."
+        ),
         "brief_targets": "Targets: share of projects that meet each",
         "brief_mechanisms_attribution": (
             "The three biggest mechanisms (attribution, {output}, days)"
@@ -145,6 +152,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         "clock_government": "政府用时",
         "brief_chart": "时间花在哪里：各阶段平均天数",
         "brief_outputs": "主要结果：企业经历与政府用时两种口径（均值及 95% 置信区间）",
+        "land_to_start_note": (
+            "拿地即开工：在新供地且已开工的项目中，供地后 {days} 个工作日内开工的项目占比"
+            "（浙江各地随土地出让合同或在其后几个工作日内交付许可；{days} 个工作日为估计值 [E]）。"
+            "使用自有土地的项目不计入；“—”表示没有符合条件的项目。"
+        ),
         "brief_targets": "目标达成：达到各项目标的项目占比",
         "brief_mechanisms_attribution": "作用最大的三项机制（贡献分解，{output}，天）",
         "brief_mechanisms_steps": (

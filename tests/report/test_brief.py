@@ -14,9 +14,15 @@ from typing import Any
 import named_fixtures
 import pandas as pd
 import pytest
+from markupsafe import Markup, escape
 
 from model.analysis.aggregate import kpi_table, paired_differences
-from model.analysis.outputs import format_interval, format_number
+from model.analysis.outputs import (
+    LAND_TO_START_SHARE,
+    format_interval,
+    format_number,
+)
+from model.analysis.outputs import output as definition
 from model.outputs.folders import ResultsFolder, StoredResults
 from model.report import render as report
 from model.report.brief import HEADLINE, biggest_mechanisms, brief
@@ -58,7 +64,7 @@ def test_key_message_is_the_key_output_tables_means(
 def test_brief_table_cells_are_the_key_output_tables_cells(context: dict[str, Any]) -> None:
     details = {row[0]: row[1:] for row in context["kpi_table"]["rows"]}
     rows = context["brief"]["table"]["rows"]
-    assert len(rows) == 6, "both clocks: three enterprise and three government outputs"
+    assert len(rows) == 7, "both clocks: four enterprise and three government outputs"
     for row in rows:
         assert row[2:] == details[row[0]], row[0]
     clocks = {row[1] for row in rows}
@@ -137,6 +143,61 @@ def test_difference_of_shares_is_not_clamped_in_the_brief_either() -> None:
     assert format_interval("share_at_most_one_trip", -0.02, -0.025, -0.015, difference=True) == (
         "-2.0 pp [-2.5 pp, -1.5 pp]"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "clock"),
+    [
+        ("zh", "拿地即开工（供地后5个工作日内开工）", "企业经历"),
+        ("en", "land → start within 5 working days (拿地即开工)", "enterprise, elapsed"),
+    ],
+)
+def test_brief_shows_the_share_that_started_within_five_working_days_of_land(
+    lang: str, label: str, clock: str
+) -> None:
+    """Each scenario's 拿地即开工 share, by hand: a mean with its clamped t-interval, or —."""
+    empty = pd.DataFrame()
+
+    def stored(name: str, shares: list[float]) -> StoredResults:
+        summary = pd.DataFrame(
+            {"replication": range(3), HEADLINE: [100.0, 110.0, 120.0], LAND_TO_START_SHARE: shares}
+        )
+        return StoredResults(name, None, {}, summary, empty, empty, empty)
+
+    nan = float("nan")
+    data = ResultsFolder(
+        Path("."),
+        [stored("a", [0.5, 0.75, 1.0]), stored("b", [nan, nan, nan]), stored("c", [0.0, 0.0, 0.0])],
+    )
+    context = {"figures": {}, "targets": [], "assumptions": []}
+    short = brief(data, context, Names(lang))  # type: ignore[arg-type]
+    assert short is not None
+    row = next(r for r in short["table"]["rows"] if r[0] == label)
+    # a: mean 0.75, sd 0.25, half-width t(2, 0.975) 4.303 × 0.25 / √3 = 0.621 -> [13 %, 100 %]
+    # (clamped); b: no project qualified in any replication; c: none started within 5 WD.
+    assert row == [label, clock, "75 % [13 %, 100 %]", "—", "0 % [0 %, 0 %]"]
+    assert "5" in short["table_note"] and "拿地即开工" in short["table_note"]
+
+
+def test_rendered_brief_shows_each_scenarios_share_of_quick_starts(
+    context: dict[str, Any], named_data: ResultsFolder
+) -> None:
+    """The page's brief table has the 拿地即开工 row: every scenario's cell, and its note."""
+    lang = context["lang"]
+    template = report.template_environment().get_template("report.html.j2")
+    html = template.render(**context, font_css=Markup(""), page_font="sans-serif")
+    brief_html = html.split('id="summary"')[0]
+    label = definition(LAND_TO_START_SHARE).label(lang)
+    cells = []
+    for part in named_data.scenarios:
+        k = kpi_table(part.summary, [LAND_TO_START_SHARE]).iloc[0]
+        cells.append(format_interval(LAND_TO_START_SHARE, k["mean"], k["ci_low"], k["ci_high"]))
+    clock = context["t"]["clock_enterprise"]
+    row = f'<td class="label">{escape(label)}</td><td>{escape(clock)}</td>' + "".join(
+        f'<td class="num">{c}</td>' for c in cells
+    )
+    assert row in brief_html
+    assert escape(context["brief"]["table_note"]) in brief_html
 
 
 def test_appendix_lists_the_baseline_in_full_and_only_changes_after() -> None:
