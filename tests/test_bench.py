@@ -58,6 +58,7 @@ def test_measure_models_counts_the_same_simpy_work() -> None:
     scenario: Scenario = make_scenario(**{"run.horizon_days": 120})
     m = measure_models(scenario, 1)
     assert m["domain_s"] > 0 and m["bare_s"] > 0
-    # Same processes and timeouts: the domain model schedules about the same SimPy events.
-    assert m["domain_events"] == pytest.approx(m["bare_events"], rel=0.05)
+    # Same processes and timeouts, but the domain model grants a free reviewer on the
+    # spot where bare SimPy spends a request and a release event on it.
+    assert m["domain_events"] < 0.8 * m["bare_events"]
     assert m["facts"] > 0

@@ -67,7 +67,7 @@ from model.simulation.eventlog import (
     VISIT,
     EventLog,
 )
-from model.simulation.pools import PriorityPool, apply_changes, make_pool
+from model.simulation.pools import Pool, apply_changes
 from model.simulation.rules import PRE_START_STAGES, effective_rules
 
 Process = Generator[simpy.Event, Any, Any]
@@ -109,8 +109,8 @@ class Case:
     draws: ProjectDraws
     opinions: dict[str, simpy.Event] = field(default_factory=dict)
     """Simulated opinions (模拟审批) by item, triggered when ready."""
-    agent: simpy.resources.resource.Request | None = None
-    """The agent slot held, if any."""
+    agent: bool = False
+    """Whether the project holds an agent slot."""
     rectifications: list[simpy.Process] = field(default_factory=list)
     """Open rectifications of breached commitments; they block the next milestone."""
     done: frozenset[str] = frozenset()
@@ -121,12 +121,12 @@ class Case:
     """Government clocks of items whose limit is watched (deemed consent)."""
     prepared: dict[str, simpy.Process] = field(default_factory=dict)
     """Preparations started ahead of the item's turn (``enterprise.prepares``)."""
-    intermediaries: simpy.Resource | None = None
+    intermediaries: Pool | None = None
     """The intermediaries the enterprise can engage at once, when limited."""
-    commissioner: simpy.resources.resource.Request | None = None
-    """The commissioner's slot held since signing (签约即落地), if any."""
-    team: simpy.resources.resource.Request | None = None
-    """The service-team member's slot held (包干服务团), if any."""
+    commissioner: bool = False
+    """Whether a commissioner has followed the project since signing (签约即落地)."""
+    team: bool = False
+    """Whether a service-team member has the project (包干服务团)."""
 
     @property
     def project_id(self) -> int:
@@ -158,7 +158,7 @@ class County:
         self.escalate_at = rules.escalate_at
         self.deemed_consent = rules.deemed_consent
         self.edf = rules.edf
-        self.pools: dict[str, simpy.Resource] = {}
+        self.pools: dict[str, Pool] = {}
         team = m.service_team
         # A team member escalates its projects' files when no platform does it for all.
         self.team_escalate_at = team.escalate_at if team.enabled else None
@@ -169,12 +169,11 @@ class County:
                 or self.escalate_at is not None
                 or self.team_escalate_at is not None
             )
-            self.pools[pool.name] = make_pool(env, pool.capacity, prioritised)
+            self.pools[pool.name] = Pool(env, pool.capacity, prioritised)
             if pool.changes:
                 env.process(
                     apply_changes(env, self.pools[pool.name], pool.changes, scenario.run.start_date)
                 )
-        self.prioritised = {n: isinstance(p, PriorityPool) for n, p in self.pools.items()}
         self.has_window = m.one_window.enabled
         self.has_teams = m.onsite_service.enabled
         self.has_agents = m.agents.enabled
@@ -222,46 +221,53 @@ class County:
         effort_wd: float,
         limit: float | None = None,
         queued_since: float | None = None,
+        submitted: float | None = None,
     ) -> Process:
         """Queue at a pool, then hold one member for ``effort_wd`` working days.
 
         With earliest-deadline-first the request is ordered by its limit; with
         escalation a request still waiting at ``escalate_at`` of its limit jumps
-        the queue. ``queued_since`` dates a request made before the run started.
+        the queue. Both count the limit from ``submitted`` (default: now), since the
+        government clock runs from submission, in-tray time included.
+        ``queued_since`` dates a request made before the run started.
         """
         env = self.env
         pool = self.pools[pool_name]
         now = env.now if queued_since is None else queued_since
         emit = self.emit
         emit((now, project_id, item, activity, "schedule", pool_name))
-        if self.prioritised[pool_name]:
+        if pool.busy < pool.capacity:
+            pool.busy += 1  # a free member is granted on the spot, without an event
+        elif pool.prioritised:
             deadline = 0.0
             if self.edf[pool_name]:
                 # Work without a limit of its own is due like an ordinary decision.
                 due = DEFAULT_LIMIT_WD if limit is None else limit
-                deadline = self.calendar.working_time(now) + due
-            request = pool.request(priority=deadline)  # type: ignore[call-arg]
+                clock_start = now if submitted is None else submitted
+                deadline = self.calendar.working_time(clock_start) + due
+            ticket = pool.queue(deadline)
             escalate_at = self.escalate_at
             if escalate_at is None and project_id in self.chased:
                 escalate_at = self.team_escalate_at
             if escalate_at is not None and limit is not None:
-                escalation = self.calendar.add_working_days(now, escalate_at * limit) - env.now
-                yield request | env.timeout(max(escalation, 0.0))
-                if not request.triggered:
-                    request.cancel()
+                clock_start = now if submitted is None else submitted
+                escalation = (
+                    self.calendar.add_working_days(clock_start, escalate_at * limit) - env.now
+                )
+                yield ticket | env.timeout(max(escalation, 0.0))
+                if not ticket.triggered:
+                    pool.withdraw(ticket)
                     emit((env.now, project_id, item, ESCALATED, "complete", pool_name))
-                    request = pool.request(priority=ESCALATED_PRIORITY)  # type: ignore[call-arg]
-                    yield request
+                    yield pool.queue(ESCALATED_PRIORITY)
             else:
-                yield request
+                yield ticket
         else:
-            request = pool.request()
-            yield request
+            yield pool.queue()
         now = env.now
         emit((now, project_id, item, activity, "start", pool_name))
         yield env.timeout(self.calendar.add_working_days(now, effort_wd) - now)
         emit((env.now, project_id, item, activity, "complete", pool_name))
-        pool.release(request)
+        pool.release()
 
     # -- applications ------------------------------------------------------------
 
@@ -280,7 +286,7 @@ class County:
         departments = list(dict.fromkeys(self.department[i] for i in items))
         offices = ["window"] if self.has_window else departments
         m = self.m
-        if case.agent is not None:
+        if case.agent:
             channel = "agent"
             for office in offices:
                 self.emit((env.now, pid, label, AGENT_TRIP, "complete", office))
@@ -302,17 +308,14 @@ class County:
             channel = "office"
             if self.has_teams:
                 teams = self.pools["onsite_teams"]
-                request = teams.request()
-                if request.triggered:  # a team is free now; otherwise the enterprise travels
+                if teams.take():  # a team is free now; otherwise the enterprise travels
                     channel = "onsite"
                     now = env.now
                     self.emit((now, pid, label, VISIT, "schedule", "onsite_teams"))
                     self.emit((now, pid, label, VISIT, "start", "onsite_teams"))
                     yield env.timeout(self.calendar.add_working_days(now, first.visit_wd()) - now)
                     self.emit((env.now, pid, label, VISIT, "complete", "onsite_teams"))
-                    teams.release(request)
-                else:
-                    request.cancel()
+                    teams.release()
             if channel == "office":
                 for office in offices:
                     self.emit((env.now, pid, label, TRIP, "complete", office))
@@ -357,7 +360,7 @@ class County:
                 yield from self.sign_off(pid, item, draws.signoff_wd)
             env.process(self.verify(case, item, channel))
             return
-        agent_factor = m.agents.deficiency_factor if case.agent is not None else 1.0
+        agent_factor = m.agents.deficiency_factor if case.agent else 1.0
         probability = spec.deficiency_probability * self.deficiency_factor * agent_factor
         effort = draws.effort_wd * self.effort_factor
         tolerant = m.conditional_acceptance.enabled and spec.tolerable
@@ -370,7 +373,7 @@ class County:
             yield from self.in_tray(pid, item, draws.pace, limit)
         round_index = 0
         while True:
-            yield from self.hold(pid, item, REVIEW, department, effort, limit, since)
+            yield from self.hold(pid, item, REVIEW, department, effort, limit, since, submitted)
             since = None
             if round_index >= MAX_ROUNDS or draws.deficiency_u[round_index] >= probability:
                 break
@@ -506,14 +509,15 @@ class County:
         if item in self.scheme_with_land[case.draws.project_type]:
             return
         draws = case.draws.items[item]
-        factor = self.m.agents.preparation_factor if case.agent is not None else 1.0
+        factor = self.m.agents.preparation_factor if case.agent else 1.0
         env = self.env
-        slot = None
+        intermediaries = None
         if self.intermediaries_at_once is not None and draws.intermediary_days > 0:
             if case.intermediaries is None:
-                case.intermediaries = simpy.Resource(env, self.intermediaries_at_once)
-            slot = case.intermediaries.request()
-            yield slot
+                case.intermediaries = Pool(env, self.intermediaries_at_once, prioritised=False)
+            intermediaries = case.intermediaries
+            if not intermediaries.take():
+                yield intermediaries.queue()
         # Choosing and waiting for an intermediary is third-party time; the
         # enterprise's own preparation follows.
         for activity, days in (
@@ -524,9 +528,8 @@ class County:
                 self.emit((env.now, case.project_id, item, activity, "start", ""))
                 yield env.timeout(days)
                 self.emit((env.now, case.project_id, item, activity, "complete", ""))
-        if slot is not None:
-            assert case.intermediaries is not None
-            case.intermediaries.release(slot)
+        if intermediaries is not None:
+            intermediaries.release()
 
     def prepare_ahead(self, case: Case, items: Iterable[str]) -> None:
         """Start preparing ``items`` now, ahead of their turn (each once)."""
@@ -632,7 +635,7 @@ class County:
         env = self.env
         pid = case.project_id
         gap = 0.0 if begun else case.draws.stage_gap_days.get(label, 0.0)
-        if gap > 0 and case.team is not None:
+        if gap > 0 and case.team:
             # The member sets up the next stage; the enterprise's own gap if that is shorter.
             setup_wd = self.m.service_team.schedule_wd.quantile(case.draws.schedule_u[label])
             setup = self.calendar.add_working_days(env.now, setup_wd) - env.now
@@ -675,65 +678,62 @@ class County:
         env = self.env
         pool = self.pools["agents"]
         self.emit((env.now, case.project_id, phase, AGENT, "schedule", "agents"))
-        request = pool.request()
-        patience = self.m.agents.max_wait_days
-        if patience is None:
-            yield request
-        else:
-            yield request | env.timeout(patience)
-            if not request.triggered:
-                request.cancel()
-                self.emit((env.now, case.project_id, phase, AGENT, "withdraw", "agents"))
-                return
+        if not pool.take():
+            ticket = pool.queue()
+            patience = self.m.agents.max_wait_days
+            if patience is None:
+                yield ticket
+            else:
+                yield ticket | env.timeout(patience)
+                if not ticket.triggered:
+                    pool.withdraw(ticket)
+                    self.emit((env.now, case.project_id, phase, AGENT, "withdraw", "agents"))
+                    return
         self.emit((env.now, case.project_id, phase, AGENT, "start", "agents"))
-        case.agent = request
+        case.agent = True
 
     def release_agent(self, case: Case, phase: str) -> None:
         """The agent's part of the project is done."""
-        if case.agent is not None:
+        if case.agent:
             self.emit((self.env.now, case.project_id, phase, AGENT, "complete", "agents"))
-            self.pools["agents"].release(case.agent)
-            case.agent = None
+            self.pools["agents"].release()
+            case.agent = False
 
     # -- commissioners and service teams ---------------------------------------------
 
-    def take_slot(
-        self, project_id: int, pool_name: str, activity: str, phase: str
-    ) -> simpy.resources.resource.Request | None:
-        """A slot of ``pool_name`` if one is free now; otherwise None (no one waits)."""
-        request = self.pools[pool_name].request()
-        if not request.triggered:
-            request.cancel()
-            return None
+    def take_slot(self, project_id: int, pool_name: str, activity: str, phase: str) -> bool:
+        """Take a slot of ``pool_name`` if one is free now (no one waits)."""
+        if not self.pools[pool_name].take():
+            return False
         now = self.env.now
         self.emit((now, project_id, phase, activity, "schedule", pool_name))
         self.emit((now, project_id, phase, activity, "start", pool_name))
-        return request
+        return True
 
     def give_back(
         self,
         project_id: int,
         pool_name: str,
         activity: str,
-        request: simpy.resources.resource.Request | None,
+        held: bool,
         phase: str = "pre_start",
     ) -> None:
-        """Release a slot taken by :meth:`take_slot` (None: nothing held)."""
-        if request is not None:
+        """Release a slot taken by :meth:`take_slot` (``held`` False: nothing held)."""
+        if held:
             self.emit((self.env.now, project_id, phase, activity, "complete", pool_name))
-            self.pools[pool_name].release(request)
+            self.pools[pool_name].release()
 
     def join_team(self, case: Case, phase: str) -> None:
         """A service-team member with room takes the project for this phase."""
         case.team = self.take_slot(case.project_id, "service_team", TEAM, phase)
-        if case.team is not None:
+        if case.team:
             self.chased.add(case.project_id)
 
     def leave_team(self, case: Case, phase: str) -> None:
         """The member's part of this phase is done."""
-        if case.team is not None:
+        if case.team:
             self.give_back(case.project_id, "service_team", TEAM, case.team, phase)
-            case.team = None
+            case.team = False
             self.chased.discard(case.project_id)
 
     # -- competing workload --------------------------------------------------------------
@@ -813,7 +813,7 @@ class County:
             handoff = project.handoff_days
             if self.has_commissioners:
                 case.commissioner = self.take_slot(pid, "commissioners", COMMISSIONER, "pre_start")
-                if case.commissioner is not None:
+                if case.commissioner:
                     handoff = project.landed_handoff_days
             yield env.timeout(handoff)
         if self.has_agents:
@@ -850,7 +850,7 @@ class County:
         self.emit((env.now, pid, "", "construction_start", "complete", ""))
         self.release_agent(case, "pre_start")
         self.give_back(pid, "commissioners", COMMISSIONER, case.commissioner)
-        case.commissioner = None
+        case.commissioner = False
         self.leave_team(case, "pre_start")
 
         yield env.timeout(project.construction_days)

@@ -137,7 +137,7 @@ class _CheckedEmit:
             self.last_time = time_
         if lifecycle == "start" and resource in self.county.pools:
             pool = self.county.pools[resource]
-            if len(pool.users) > pool.capacity:
+            if pool.busy > pool.capacity:
                 raise InvariantError(f"{resource} over capacity at day {time_:.2f}")
         if activity in MILESTONES:
             rank = MILESTONES.index(activity)

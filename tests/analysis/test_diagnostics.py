@@ -101,15 +101,15 @@ def test_each_invariant_can_fail(tamper: Any) -> None:
 def test_debug_run_checks_capacity_while_simulating(monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = one_department(2, 200, debug=True)
     run(scenario, replications=1)  # a correct model passes
-    # Break the pool: a request is granted even when all reviewers are busy.
+    # Break the pool: a release hands a member to every waiting request at once.
     from model.simulation import pools
 
-    def always_grant(self: Any, event: Any) -> None:
-        self.users.append(event)
-        event.usage_since = self._env.now
-        event.succeed()
+    def grant_everyone(self: Any) -> None:
+        while self._fifo:
+            self.busy += 1
+            self._fifo.popleft().succeed()
 
-    monkeypatch.setattr(pools.FifoPool, "_do_put", always_grant)
+    monkeypatch.setattr(pools.Pool, "_grant", grant_everyone)
     with pytest.raises(InvariantError, match="over capacity"):
         run_replication(scenario, 0)
 
