@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -119,6 +121,11 @@ def build_calendar(scenario: Scenario) -> WorkCalendar:
     return WorkCalendar(start, span, scenario.calendar.closures, history_days=history)
 
 
+#: Collector thresholds while simulating (default 700, 10, 10): young generation
+#: every 50,000 allocations, the oldest rarely.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
 class _CheckedEmit:
     """Wraps the event log's ``emit`` to assert invariants as facts arrive (debug runs)."""
 
@@ -145,6 +152,22 @@ class _CheckedEmit:
                 raise InvariantError(f"project {project}: {activity} out of order")
             self.milestone[project] = rank
         self.emit(record)  # type: ignore[operator]
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Collect garbage less often while simulating, as it was before on leaving.
+
+    A replication allocates hundreds of thousands of short-lived events and
+    generators; with the default threshold (700) the collector runs thousands of
+    times, each pass tracing the scenario and the modules (about 12 % of the run).
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def run_replication(
@@ -210,20 +233,21 @@ def run_replication(
     # is done); inside a slice, events are stepped one by one and the bounds
     # checked every CHECK_EVERY_EVENTS of them, so that a burst of events on one
     # simulated day cannot outrun the bounds.
-    step, peek = env.step, env.peek
-    while env.now < final_day and not county.all_done.triggered:
-        until = min(env.now + CHECK_EVERY_DAYS, final_day)
-        steps = 0
-        while peek() < until:
-            step()
-            steps += 1
-            if steps >= CHECK_EVERY_EVENTS:
-                bounds.check(env.now)
-                steps = 0
-        # Nothing is left before ``until``: this only moves the clock there, as
-        # ``env.run(until=...)`` of the whole slice would have.
-        env.run(until=until)
-        bounds.check(env.now)
+    with _few_collections():
+        step, peek = env.step, env.peek
+        while env.now < final_day and not county.all_done.triggered:
+            until = min(env.now + CHECK_EVERY_DAYS, final_day)
+            steps = 0
+            while peek() < until:
+                step()
+                steps += 1
+                if steps >= CHECK_EVERY_EVENTS:
+                    bounds.check(env.now)
+                    steps = 0
+            # Nothing is left before ``until``: this only moves the clock there, as
+            # ``env.run(until=...)`` of the whole slice would have.
+            env.run(until=until)
+            bounds.check(env.now)
     projected = calendar.projected_years
     notes: tuple[str, ...] = ()
     if projected:
