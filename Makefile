@@ -35,11 +35,11 @@ demo: $(RUN_STAMP)
 
 # Lint, types and the whole suite (what CI runs).
 test: lint
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q
 
 # The fast tier for everyday work: no slow statistical tests.
 check: lint
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not slow"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check model

@@ -22,7 +22,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 #: Small runs: enough to exercise every cell, CIs included (two replications).
 FAST = {
     "APPROVALSIM_NB_REPLICATIONS": "2",
-    "APPROVALSIM_NB_HORIZON_DAYS": "150",
+    "APPROVALSIM_NB_HORIZON_DAYS": "100",
     "APPROVALSIM_NB_WARMUP_DAYS": "30",
     "APPROVALSIM_NB_WORKERS": "1",
     "MPLBACKEND": "Agg",
