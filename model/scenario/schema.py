@@ -372,6 +372,12 @@ class SimulatedApproval(_Frozen):
     """Chance that the project changes after the land transfer, forcing a partial re-review."""
     rereview_fraction: Probability = 0.3
     """Share of the review effort a re-review after a change needs."""
+    issue_at_land: bool = False
+    """Convert every simulated opinion once the land is held, in one joint application
+    and all at once (交地即发证: the planning and construction documents issued together
+    with the land), instead of stage by stage after land. A stage whose items were all
+    issued this way opens no application of its own; items without an opinion (a
+    commitment check, say) still follow in their stage once their prerequisites are in."""
     source: str | None = None
     """Where the figures come from."""
 

@@ -109,6 +109,8 @@ class Case:
     draws: ProjectDraws
     opinions: dict[str, simpy.Event] = field(default_factory=dict)
     """Simulated opinions (模拟审批) by item, triggered when ready."""
+    issued: dict[str, simpy.Process] = field(default_factory=dict)
+    """Conversions of opinions started together at land (交地即发证), by item."""
     agent: bool = False
     """Whether the project holds an agent slot."""
     rectifications: list[simpy.Process] = field(default_factory=list)
@@ -552,6 +554,23 @@ class County:
         if self.signed_off[item]:
             yield from self.sign_off(case.project_id, item, draws.signoff_wd)
 
+    def issue_at_land(self, case: Case) -> Process:
+        """交地即发证: one joint application converts every opinion, all at once.
+
+        Each conversion starts when its opinion is ready (at once for those reviewed
+        during land supply); the stages then wait for them instead of applying.
+        """
+        items = [i for i in case.opinions if i not in case.done]
+        if not items:
+            return
+        channel = yield from self.apply(case, items, "issue_at_land")
+        for item in items:
+            case.issued[item] = self.env.process(self._issue(case, item, channel))
+
+    def _issue(self, case: Case, item: str, channel: str) -> Process:
+        yield case.opinions[item]
+        yield from self.convert(case, item)
+
     def decide(self, case: Case, item: str, channel: str | None, simulated: bool) -> Process:
         """Take one item from preparation to its decision (or simulated opinion).
 
@@ -560,6 +579,11 @@ class County:
         env = self.env
         pid = case.project_id
         opinion = None if simulated else case.opinions.get(item)
+        issued = None if simulated else case.issued.get(item)
+        if issued is not None:
+            yield issued  # converted with the land (交地即发证)
+            self.emit((env.now, pid, item, DECISION, "complete", ""))
+            return
         if opinion is not None:
             yield opinion
             if channel is None:
@@ -634,6 +658,13 @@ class County:
             return
         env = self.env
         pid = case.project_id
+        if not simulated and all(i in case.issued for i in items):
+            # Issued with the land (交地即发证): nothing to apply for, only to wait for.
+            self.emit((env.now, pid, label, STAGE, "start", ""))
+            for item in items:
+                yield from self.decide(case, item, None, simulated)
+            self.emit((env.now, pid, label, STAGE, "complete", ""))
+            return
         gap = 0.0 if begun else case.draws.stage_gap_days.get(label, 0.0)
         if gap > 0 and case.team:
             # The member sets up the next stage; the enterprise's own gap if that is shorter.
@@ -844,6 +875,8 @@ class County:
         yield from self.run_items(case, stages["land"], "land", self.parallel)
         if not own_land:
             self._land_obtained(pid, land_day, land_done)
+            if case.opinions and self.scenario.simulated_approval_options.issue_at_land:
+                yield from self.issue_at_land(case)
 
         for stage in PRE_START_STAGES:
             yield from self.run_items(case, stages[stage], str(stage), self.parallel)

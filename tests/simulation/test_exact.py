@@ -183,3 +183,30 @@ def test_lifecycle_adds_construction_acceptance_licences_and_preparation() -> No
     assert row["accepted_day"] == pytest.approx(15.0)
     assert row["production_day"] == pytest.approx(16.0)
     assert row["completion_to_production_days"] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("mode", ["serial", "parallel"])
+def test_issue_at_land_converts_every_opinion_at_once_in_one_application(mode: str) -> None:
+    items = {**LISTING, **THREE_ITEMS}
+    by_stage = project(scenario(items, mode=mode, land="new", simulated=True))
+    s = scenario(items, mode=mode, land="new", simulated=True).with_overrides(
+        {"simulated_approval_options.issue_at_land": True}
+    )
+    together = project(s)
+    # Land on day 21; a, b and c convert side by side (0.5 wd each, ten reviewers):
+    # start on day 21.5, whatever the mode (stage by stage: 22.5 serial, 22 parallel).
+    assert by_stage["signing_to_start_days"] == pytest.approx(22.5 if mode == "serial" else 22.0)
+    assert together["signing_to_start_days"] == pytest.approx(21.5)
+    assert together["land_to_start_days"] == pytest.approx(0.5)
+    # One joint application replaces stage 1 and 2's (serial: a's, b's and c's).
+    assert by_stage["trips"] - together["trips"] == (2 if mode == "serial" else 1)
+
+
+def test_issue_at_land_leaves_items_without_an_opinion_to_their_stage() -> None:
+    items = {**LISTING, **THREE_ITEMS, "e": {"stage": 2, "effort_wd": 1, "prerequisites": ["a"]}}
+    s = scenario(items, mode="parallel", land="new", simulated=True).with_overrides(
+        {"simulated_approval_options.issue_at_land": True}
+    )
+    # a, b, c issued 21 → 21.5; stage 2 opens with its own application for e (not
+    # simulatable): reviewed 21.5 → 22.5 (1 wd on a Monday-to-Tuesday stretch).
+    assert project(s)["land_to_start_days"] == pytest.approx(1.5)
