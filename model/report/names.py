@@ -139,6 +139,7 @@ FIELD_WORDS: dict[str, str] = {
     "closures": "临时停办日",
     "change_probability": "土地出让后方案变更概率",
     "rereview_fraction": "重新审查工作量占比",
+    "issue_at_land": "交地即发证（供地后一次联合发证）",
     "handoff_days": "签约后交接天数",
     "check_wd": "形式审查工作日",
     "verification_delay_days": "事后核查间隔天数",
