@@ -174,6 +174,10 @@ class Item(_Frozen):
     approval."""
     simulatable: bool = False
     """May be reviewed before land is obtained under simulated approval (模拟审批)."""
+    rereview_fraction: Probability | None = None
+    """Share of this item's review effort a re-review needs when the project changed after
+    the land transfer (a design scheme is redone in large part, an energy review hardly);
+    None: ``simulated_approval_options.rereview_fraction``."""
     tolerable: bool = False
     """Minor deficiencies may be tolerated under conditional acceptance (容缺受理)."""
     online_eligible: bool = True

@@ -549,7 +549,9 @@ class County:
         options = self.scenario.simulated_approval_options
         # One draw per project: a changed design reaches every simulated item of it.
         if case.draws.change_u < options.change_probability:
-            effort = draws.effort_wd * self.effort_factor * options.rereview_fraction
+            scope = draws.spec.rereview_fraction
+            fraction = options.rereview_fraction if scope is None else scope
+            effort = draws.effort_wd * self.effort_factor * fraction
             yield from self.hold(case.project_id, item, REREVIEW, department, effort, limit)
         if self.signed_off[item]:
             yield from self.sign_off(case.project_id, item, draws.signoff_wd)

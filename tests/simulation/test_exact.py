@@ -210,3 +210,14 @@ def test_issue_at_land_leaves_items_without_an_opinion_to_their_stage() -> None:
     # a, b, c issued 21 → 21.5; stage 2 opens with its own application for e (not
     # simulatable): reviewed 21.5 → 22.5 (1 wd on a Monday-to-Tuesday stretch).
     assert project(s)["land_to_start_days"] == pytest.approx(1.5)
+
+
+def test_an_item_may_set_its_own_rereview_scope() -> None:
+    items = {**LISTING, **THREE_ITEMS}
+    items["c"] = {**THREE_ITEMS["c"], "rereview_fraction": 1.0}
+    s = scenario(items, mode="parallel", land="new", simulated=True).with_overrides(
+        {"simulated_approval_options": {"change_probability": 1.0, "rereview_fraction": 0.5}}
+    )
+    # As test_project_change_forces_partial_rereview up to c's conversion (23 → 23.5),
+    # but c is re-reviewed in full: 1 wd → 24.5.
+    assert project(s)["signing_to_start_days"] == pytest.approx(24.5)
