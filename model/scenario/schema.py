@@ -493,6 +493,11 @@ class OnsiteService(_Mechanism):
     """Later changes of ``teams``."""
     visit_wd: Distribution = Field(default_factory=lambda: Fixed(value=0.5))
     """Working days a visit holds a team; with no team free the enterprise travels."""
+    decides_on_site: tuple[str, ...] = ()
+    """Items a visiting team may decide on the spot (现场办理): taken on a visit, the item
+    is reviewed by the team for its touch time and decided there, with no in-tray,
+    department queue, return for correction or sign-off. Others are taken on the visit
+    and reviewed in the department as usual."""
 
 
 class ConditionalAcceptance(_Mechanism):
@@ -978,13 +983,20 @@ def _reference_problems(s: Scenario) -> Any:
     if not s.project_types:
         yield (("project_types",), "at least one project type is needed", {})
     yield from _pipeline_problems(s)
-    for k, removed in enumerate(s.mechanisms.combined_survey.removes):
-        if removed not in known_items:
-            yield (
-                ("mechanisms", "combined_survey", "removes", k),
-                f"unknown item {removed!r}; known items: {_known(s.items)}",
-                removed,
-            )
+    for path, names in (
+        (("mechanisms", "combined_survey", "removes"), s.mechanisms.combined_survey.removes),
+        (
+            ("mechanisms", "onsite_service", "decides_on_site"),
+            s.mechanisms.onsite_service.decides_on_site,
+        ),
+    ):
+        for k, name in enumerate(names):
+            if name not in known_items:
+                yield (
+                    (*path, k),
+                    f"unknown item {name!r}; known items: {_known(s.items)}",
+                    name,
+                )
 
 
 def _override_problems(s: Scenario, type_name: str, ptype: ProjectType) -> Any:

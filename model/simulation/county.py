@@ -109,6 +109,8 @@ class Case:
     draws: ProjectDraws
     opinions: dict[str, simpy.Event] = field(default_factory=dict)
     """Simulated opinions (模拟审批) by item, triggered when ready."""
+    channels: dict[str, str] = field(default_factory=dict)
+    """How the group application covering an item was made (office, online, ...)."""
     issued: dict[str, simpy.Process] = field(default_factory=dict)
     """Conversions of opinions started together at land (交地即发证), by item."""
     agent: bool = False
@@ -178,6 +180,9 @@ class County:
                 )
         self.has_window = m.one_window.enabled
         self.has_teams = m.onsite_service.enabled
+        self.decides_on_site = (
+            frozenset(m.onsite_service.decides_on_site) if self.has_teams else frozenset()
+        )
         self.has_agents = m.agents.enabled
         self.has_commissioners = m.landing_service.enabled
         self.has_team = m.service_team.enabled
@@ -354,6 +359,11 @@ class County:
         department = spec.department
         limit = draws.limit
         m = self.m
+        if channel == "onsite" and item in self.decides_on_site:
+            # 现场办理: the visiting team reviews and decides it there and then.
+            effort = draws.effort_wd * self.effort_factor
+            yield from self.hold(pid, item, REVIEW, "onsite_teams", effort)
+            return
         if m.notification_commitment.enabled and spec.commitment_eligible:
             yield from self.hold(
                 pid, item, CHECK, department, draws.check_wd() * self.effort_factor, limit
@@ -589,7 +599,7 @@ class County:
         if opinion is not None:
             yield opinion
             if channel is None:
-                channel = "group"
+                channel = case.channels.get(item, "group")
             else:
                 channel = yield from self.apply(case, [item], item)
             work = self.convert(case, item)
@@ -602,7 +612,7 @@ class County:
                     yield from self.prepare(case, item)
                 if channel is not None:
                     channel = yield from self.apply(case, [item], item)
-            work = self.review(case, item, channel or "group")
+            work = self.review(case, item, channel or case.channels.get(item, "group"))
         limit = case.draws.items[item].limit
         if self.deemed_consent and limit is not None and not simulated:
             # 超时默认: no answer within the limit counts as approval; the review
@@ -688,7 +698,9 @@ class County:
                 yield from self.decide(case, item, "own", simulated)
         else:
             if not begun:
-                yield from self.apply(case, items, label)
+                channel = yield from self.apply(case, items, label)
+                for item in items:
+                    case.channels[item] = channel
             decided = {item: env.event() for item in items}
             for item in items:
                 env.process(self._after_prerequisites(case, item, decided, simulated))

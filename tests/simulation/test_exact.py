@@ -221,3 +221,27 @@ def test_an_item_may_set_its_own_rereview_scope() -> None:
     # As test_project_change_forces_partial_rereview up to c's conversion (23 → 23.5),
     # but c is re-reviewed in full: 1 wd → 24.5.
     assert project(s)["signing_to_start_days"] == pytest.approx(24.5)
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_a_visiting_team_decides_listed_items_on_the_spot(listed: bool) -> None:
+    items = {"a": {"stage": 1, "effort_wd": 2, "statutory_limit_wd": 4}}
+    onsite = {"enabled": True, "teams": 1, "visit_wd": 0.5, "decides_on_site": ["a"] if listed else []}
+    s = scenario(items, government={"pace": 0.5}, mechanisms={"onsite_service": onsite})
+    results = run(s)
+    row = results.projects.iloc[0]
+    assert row["trips"] == 0  # taken at the enterprise either way
+    # Visit Monday 0 → 0.5. Listed: the team reviews it, 2 wd → day 2.5. Not listed:
+    # the department's in-tray (0.5 x 4 wd) then its review (2 wd) → day 4.5.
+    assert row["signing_to_start_days"] == pytest.approx(2.5 if listed else 4.5)
+    team = results.resources.set_index("resource").loc["onsite_teams", "utilisation"]
+    department = results.resources.set_index("resource").loc["D", "utilisation"]
+    assert (team > 0) and ((department == 0) == listed)
+
+
+def test_decides_on_site_must_name_known_items() -> None:
+    from pydantic import ValidationError
+
+    onsite = {"enabled": True, "decides_on_site": ["nope"]}
+    with pytest.raises(ValidationError, match="unknown item 'nope'"):
+        scenario(THREE_ITEMS, mechanisms={"onsite_service": onsite})
