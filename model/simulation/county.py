@@ -246,18 +246,17 @@ class County:
         if pool.busy < pool.capacity:
             pool.busy += 1  # a free member is granted on the spot, without an event
         elif pool.prioritised:
+            clock_start = now if submitted is None else submitted
             deadline = 0.0
             if self.edf[pool_name]:
                 # Work without a limit of its own is due like an ordinary decision.
                 due = DEFAULT_LIMIT_WD if limit is None else limit
-                clock_start = now if submitted is None else submitted
                 deadline = self.calendar.working_time(clock_start) + due
             ticket = pool.queue(deadline)
             escalate_at = self.escalate_at
             if escalate_at is None and project_id in self.chased:
                 escalate_at = self.team_escalate_at
             if escalate_at is not None and limit is not None:
-                clock_start = now if submitted is None else submitted
                 escalation = (
                     self.calendar.add_working_days(clock_start, escalate_at * limit) - env.now
                 )
@@ -575,11 +574,11 @@ class County:
         items = [i for i in case.opinions if i not in case.done]
         if not items:
             return
-        channel = yield from self.apply(case, items, "issue_at_land")
+        yield from self.apply(case, items, "issue_at_land")
         for item in items:
-            case.issued[item] = self.env.process(self._issue(case, item, channel))
+            case.issued[item] = self.env.process(self._issue(case, item))
 
-    def _issue(self, case: Case, item: str, channel: str) -> Process:
+    def _issue(self, case: Case, item: str) -> Process:
         yield case.opinions[item]
         yield from self.convert(case, item)
 

@@ -156,11 +156,11 @@ class _CheckedEmit:
 
 @contextmanager
 def _few_collections() -> Iterator[None]:
-    """Collect garbage less often while simulating, as it was before on leaving.
+    """Collect the young generation less often while simulating; restore on leaving.
 
     A replication allocates hundreds of thousands of short-lived events and
     generators; with the default threshold (700) the collector runs thousands of
-    times, each pass tracing the scenario and the modules (about 12 % of the run).
+    times (about 12 % of the run).
     """
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
