@@ -329,6 +329,14 @@ class RunSettings(_Frozen):
     """Calendar days during which projects are signed."""
     warmup_days: NonNegative = 0.0
     """Projects signed before this day are simulated but left out of the statistics."""
+    warm_start: bool = False
+    """Start every replication from a sampled steady state instead of simulating the
+    whole warm-up: one cold pilot run per scenario and seed simulates the warm-up once
+    and takes snapshots of the projects in progress; each replication continues one
+    snapshot and simulates only the last ``settle_days`` of the warm-up itself."""
+    settle_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 182.0
+    """With ``warm_start``: warm-up days each replication still simulates after its
+    snapshot, so that work the snapshot restarts (a preparation in hand) settles."""
     drain: bool = True
     """Keep simulating after the horizon until every signed project reaches production."""
     drain_limit_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3650.0
@@ -366,6 +374,14 @@ class RunSettings(_Frozen):
     def _warmup_inside(self) -> RunSettings:
         if self.warmup_days >= self.horizon_days:
             _raise("warmup_days", "warm-up must be shorter than the horizon", self.warmup_days)
+        if self.warm_start and self.settle_days >= self.warmup_days:
+            _raise(
+                "settle_days",
+                "a warm start needs settle_days shorter than warmup_days (the pilot "
+                "simulates the rest of the warm-up); lengthen warmup_days or set "
+                "warm_start: false",
+                self.settle_days,
+            )
         return self
 
 
@@ -1071,6 +1087,20 @@ def _pipeline_problems(s: Scenario) -> Any:
     """Yield problems of projects already in progress (dates, items, stage)."""
     start = s.run.start_date
     pre_start = [st for st in STAGE_ORDER if st in ("land", 1, 2, 3)]
+    if s.run.warm_start and s.pipeline:
+        yield (
+            ("run", "warm_start"),
+            "a warm start samples its own projects in progress and cannot continue a "
+            "recorded pipeline; set warm_start: false, or drop the pipeline: section",
+            True,
+        )
+    if s.run.warm_start and s.arrivals.kind == "schedule":
+        yield (
+            ("run", "warm_start"),
+            "a warm start needs random arrivals to sample a steady state from; a "
+            "schedule of signings is simulated as it is: set warm_start: false",
+            True,
+        )
     for k, project in enumerate(s.pipeline):
         where = ("pipeline", k)
         if project.type not in s.project_types:

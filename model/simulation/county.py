@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -102,6 +102,23 @@ class ItemClock:
             fired.succeed()
 
 
+@dataclass(frozen=True)
+class ProjectState:
+    """Where one project stood at an instant: what a warm start continues from.
+
+    Times are simulated days of the run that continues it.
+    """
+
+    draws: ProjectDraws
+    done: frozenset[str]
+    """Items decided."""
+    under_way: dict[str, float]
+    """Items submitted and not yet decided, by submission time."""
+    land_day: float | None
+    construction_day: float | None
+    completed_day: float | None
+
+
 @dataclass(slots=True)
 class Case:
     """A project's state while it runs (its draws never change)."""
@@ -131,6 +148,16 @@ class Case:
     """Whether a commissioner has followed the project since signing (签约即落地)."""
     team: bool = False
     """Whether a service-team member has the project (包干服务团)."""
+    decided: set[str] = field(default_factory=set)
+    """Items decided during the run (with ``done``, what a snapshot carries over)."""
+    submitted: dict[str, float] = field(default_factory=dict)
+    """Items under review now, by submission time (a snapshot's ``under_way``)."""
+    land_day: float | None = None
+    """When the land was obtained, once it was."""
+    construction_day: float | None = None
+    """When construction started (set before the run for a project already building)."""
+    completed_day: float | None = None
+    """When construction was completed (likewise)."""
 
     @property
     def project_id(self) -> int:
@@ -214,6 +241,8 @@ class County:
             name: frozenset(t.land_with_scheme) for name, t in scenario.project_types.items()
         }
         self.active = 0
+        self.cases: dict[int, Case] = {}
+        """The projects in progress, by id (what a snapshot of the county sees)."""
         self.signings_done = False
         self.all_done = env.event()
 
@@ -379,6 +408,7 @@ class County:
         on_commitment = m.commitment_approval.enabled and spec.tolerable
         since = case.under_way.get(item)
         submitted = env.now if since is None else since
+        case.submitted[item] = submitted
         clock = case.clocks.get(item)
         if since is None and draws.pace > 0 and limit is not None and not on_commitment:
             yield from self.in_tray(pid, item, draws.pace, limit)
@@ -594,6 +624,7 @@ class County:
         if issued is not None:
             yield issued  # converted with the land (交地即发证)
             self.emit((env.now, pid, item, DECISION, "complete", ""))
+            case.decided.add(item)
             return
         if opinion is not None:
             yield opinion
@@ -623,11 +654,13 @@ class County:
                 self.emit((env.now, pid, item, DEEMED_CONSENT, "complete", self.department[item]))
         else:
             yield from work
+        case.submitted.pop(item, None)
         if simulated:
             self.emit((env.now, pid, item, OPINION, "complete", ""))
             case.opinions[item].succeed()
         else:
             self.emit((env.now, pid, item, DECISION, "complete", ""))
+            case.decided.add(item)
 
     def watch_limit(self, process: simpy.Process, clock: ItemClock, limit: float) -> Process:
         """Return when ``process`` ends or the item's government time reaches ``limit``.
@@ -782,12 +815,15 @@ class County:
 
     # -- competing workload --------------------------------------------------------------
 
-    def background(self, department: str, rng: np.random.Generator, first_id: int) -> Process:
+    def background(
+        self, department: str, rng: np.random.Generator, first_id: int, start_day: float = 0.0
+    ) -> Process:
         """The department's other applications: Poisson arrivals through the same people.
 
         Each takes its case officer's touch hours and passes the sign-off levels;
         they carry ids from ``first_id`` on and appear in no project table, only
-        in the pools' utilisation and waits.
+        in the pools' utilisation and waits. Arrivals before ``start_day`` (a warm
+        start) are drawn and passed over, so the later ones are a cold run's own.
         """
         env = self.env
         spec = self.scenario.departments[department]
@@ -797,11 +833,19 @@ class County:
         mean_gap = 365.0 / load.rate_per_year
         levels = spec.signoff
         k = 0
+        skipped = 0.0
         while True:
             # A fixed number of uniforms per application keeps the k-th one's work
             # the same whatever the rate.
             u = rng.random(2 + len(levels)).tolist()
-            yield env.timeout(-mean_gap * math.log1p(-u[0]))
+            gap = -mean_gap * math.log1p(-u[0])
+            if skipped < start_day:
+                skipped += gap
+                if skipped < start_day:
+                    k += 1
+                    continue
+                gap = skipped - env.now  # the first arrival after the start
+            yield env.timeout(gap)
             touch = [
                 level.hours.quantile(u[2 + j]) / hours_per_day for j, level in enumerate(levels)
             ]
@@ -813,17 +857,27 @@ class County:
             k += 1
 
     def regional_assessment(
-        self, assessment: RegionalAssessment, rng: np.random.Generator, first_id: int
+        self,
+        assessment: RegionalAssessment,
+        rng: np.random.Generator,
+        first_id: int,
+        start_day: float = 0.0,
     ) -> Process:
         """区域评估: the government's own files, evenly spaced through the run.
 
         Each takes the department's case officers for its touch time and passes the
-        sign-off levels, like any file; that staff time is the reform's cost.
+        sign-off levels, like any file; that staff time is the reform's cost. Those
+        due before ``start_day`` (a warm start) are drawn and passed over.
         """
         levels = self.scenario.departments[assessment.department].signoff
         hours_per_day = self.scenario.government.hours_per_day
         every = 365.0 / assessment.per_year
         k = 0
+        while k * every < start_day:
+            rng.random(1 + len(levels))
+            k += 1
+        if k:
+            yield self.env.timeout(k * every - self.env.now)
         while True:
             u = rng.random(1 + len(levels)).tolist()
             touch = [
@@ -852,6 +906,54 @@ class County:
         pid = project.project_id
         stages = self.stage_items[project.project_type]
         m = self.m
+        self.cases[pid] = case
+        if case.construction_day is None:
+            yield from self.pre_start(case, land_day)
+            case.construction_day = env.now
+        if case.completed_day is None:
+            # A project already building at the start waits only for what is left.
+            building = project.construction_days
+            if case.construction_day < env.now:
+                building = max(case.construction_day + building - env.now, 0.0)
+            yield env.timeout(building)
+            self.emit((env.now, pid, "", "completed", "complete", ""))
+            case.completed_day = env.now
+        if m.production_prep_overlap.enabled:
+            preparing = project.production_prep_days
+            if case.completed_day < env.now:
+                preparing = max(case.completed_day + preparing - env.now, 0.0)
+            preparation = env.timeout(preparing)
+        if self.has_agents:
+            yield from self.engage_agent(case, "after_completion")
+        if self.has_team:
+            self.join_team(case, "after_completion")
+
+        # Completion checks and licences follow their own mechanisms, not approval_mode:
+        # joint acceptance runs the checks as one inspection, 一业一证 the licences.
+        yield from self.run_items(case, stages[4], "4", m.joint_acceptance.enabled)
+        yield from self._rectified(case)
+        self.emit((env.now, pid, "", "accepted", "complete", ""))
+
+        if not m.production_prep_overlap.enabled:
+            preparation = env.timeout(project.production_prep_days)
+        combined = m.one_industry_one_license.enabled
+        yield from self.run_items(case, stages["licence"], "licence", combined)
+        yield preparation
+        yield from self._rectified(case)
+        self.emit((env.now, pid, "", "production", "complete", ""))
+        self.release_agent(case, "after_completion")
+        self.leave_team(case, "after_completion")
+        del self.cases[pid]
+        self.active -= 1
+        if self.signings_done and self.active == 0:
+            self.all_done.succeed()
+
+    def pre_start(self, case: Case, land_day: float | None) -> Process:
+        """From signing (or from where the project stood) to the construction start."""
+        env = self.env
+        project = case.draws
+        pid = project.project_id
+        stages = self.stage_items[project.project_type]
         in_progress = bool(case.done or case.under_way)
         if not in_progress:
             handoff = project.handoff_days
@@ -884,10 +986,10 @@ class County:
         # approvals that precede land supply (filing, pre-review), not a supply.
         own_land = self.scenario.project_types[project.project_type].land == "own"
         if own_land:
-            self._land_obtained(pid, land_day, land_done)
+            self._land_obtained(case, land_day, land_done)
         yield from self.run_items(case, stages["land"], "land", self.parallel)
         if not own_land:
-            self._land_obtained(pid, land_day, land_done)
+            self._land_obtained(case, land_day, land_done)
             if case.opinions and self.scenario.simulated_approval_options.issue_at_land:
                 yield from self.issue_at_land(case)
 
@@ -899,38 +1001,51 @@ class County:
         case.commissioner = False
         self.leave_team(case, "pre_start")
 
-        yield env.timeout(project.construction_days)
-        self.emit((env.now, pid, "", "completed", "complete", ""))
-        if m.production_prep_overlap.enabled:
-            preparation = env.timeout(project.production_prep_days)
-        if self.has_agents:
-            yield from self.engage_agent(case, "after_completion")
-        if self.has_team:
-            self.join_team(case, "after_completion")
+    def _history(self, state: ProjectState) -> None:
+        """Log the milestones a continued project passed before the run began."""
+        draws = state.draws
+        pid = draws.project_id
+        self.emit((draws.signed_day, pid, draws.project_type, "signed", "complete", ""))
+        if state.construction_day is None:
+            return  # its land, if held, is logged when its land stage is continued
+        assert state.land_day is not None  # building means the land is held
+        self.emit((state.land_day, pid, "", "land_obtained", "complete", ""))
+        self.emit((state.construction_day, pid, "", "construction_start", "complete", ""))
+        if state.completed_day is not None:
+            self.emit((state.completed_day, pid, "", "completed", "complete", ""))
 
-        # Completion checks and licences follow their own mechanisms, not approval_mode:
-        # joint acceptance runs the checks as one inspection, 一业一证 the licences.
-        yield from self.run_items(case, stages[4], "4", m.joint_acceptance.enabled)
-        yield from self._rectified(case)
-        self.emit((env.now, pid, "", "accepted", "complete", ""))
+    def snapshot(self, shift: float, first_id: int) -> tuple[ProjectState, ...]:
+        """Every project in progress now, its times moved by ``shift`` days.
 
-        if not m.production_prep_overlap.enabled:
-            preparation = env.timeout(project.production_prep_days)
-        combined = m.one_industry_one_license.enabled
-        yield from self.run_items(case, stages["licence"], "licence", combined)
-        yield preparation
-        yield from self._rectified(case)
-        self.emit((env.now, pid, "", "production", "complete", ""))
-        self.release_agent(case, "after_completion")
-        self.leave_team(case, "after_completion")
-        self.active -= 1
-        if self.signings_done and self.active == 0:
-            self.all_done.succeed()
+        Ids become ``first_id`` plus the project's own, apart from a run's signings.
+        What is done and what is under review carries over; work in hand that is
+        neither (a preparation, a queue for intake) starts again when continued.
+        """
 
-    def _land_obtained(self, pid: int, land_day: float | None, land_done: bool) -> None:
+        def moved(day: float | None) -> float | None:
+            return None if day is None else day + shift
+
+        return tuple(
+            ProjectState(
+                draws=replace(
+                    case.draws,
+                    project_id=first_id + pid,
+                    signed_day=case.draws.signed_day + shift,
+                ),
+                done=case.done | case.decided,
+                under_way={item: day + shift for item, day in case.submitted.items()},
+                land_day=moved(case.land_day),
+                construction_day=moved(case.construction_day),
+                completed_day=moved(case.completed_day),
+            )
+            for pid, case in self.cases.items()
+        )
+
+    def _land_obtained(self, case: Case, land_day: float | None, land_done: bool) -> None:
         """Mark the land as held: now, or on its recorded day for a pipeline project."""
         land_time = self.env.now if land_day is None or not land_done else land_day
-        self.emit((land_time, pid, "", "land_obtained", "complete", ""))
+        case.land_day = land_time
+        self.emit((land_time, case.project_id, "", "land_obtained", "complete", ""))
 
     def _rectified(self, case: Case) -> Process:
         """Wait for open rectifications of breached commitments (none usually)."""
@@ -941,12 +1056,14 @@ class County:
         self,
         projects: Iterable[ProjectDraws],
         pipeline: Sequence[tuple[ProjectDraws, PipelineProject]] = (),
+        states: Sequence[ProjectState] = (),
     ) -> Process:
         """Continue the projects in progress, then start each signing at its time.
 
         ``pipeline`` holds ``(draws, PipelineProject)`` pairs of projects signed
         before the start; their history (signing, land, submissions) is dated in
-        negative days.
+        negative days. ``states`` are projects of a sampled steady state (a warm
+        start), continued from where they stood.
         """
         env = self.env
         start = self.scenario.run.start_date
@@ -972,6 +1089,17 @@ class County:
                 None if record.land_obtained is None else float((record.land_obtained - start).days)
             )
             env.process(self.lifecycle(case, land))
+        for state in states:
+            self.active += 1
+            self._history(state)
+            case = Case(
+                state.draws,
+                done=state.done,
+                under_way=dict(state.under_way),
+                construction_day=state.construction_day,
+                completed_day=state.completed_day,
+            )
+            env.process(self.lifecycle(case, state.land_day))
         for project in projects:
             yield env.timeout(project.signed_day - env.now)
             self.active += 1  # counted before the process starts, so draining never stops early

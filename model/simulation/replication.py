@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -12,8 +12,9 @@ import pandas as pd
 import simpy
 
 from model.scenario.schema import Scenario
+from model.simulation import steady_state
 from model.simulation.calendar import WorkCalendar, holiday_source
-from model.simulation.county import County
+from model.simulation.county import County, ProjectState
 from model.simulation.draws import (
     PIPELINE_STREAM_BASE,
     ProjectDraws,
@@ -118,6 +119,9 @@ def build_calendar(scenario: Scenario) -> WorkCalendar:
     span = int(scenario.run.horizon_days + 3 * 366)
     start = scenario.run.start_date
     history = max([0, *((start - p.signed).days for p in scenario.pipeline)])
+    if scenario.run.warm_start:
+        # A later snapshot is moved back in time: its oldest projects land before day 0.
+        history = max(history, int(steady_state.history_days()) + 1)
     return WorkCalendar(start, span, scenario.calendar.closures, history_days=history)
 
 
@@ -129,16 +133,17 @@ GC_THRESHOLDS = (50_000, 10, 10)
 class _CheckedEmit:
     """Wraps the event log's ``emit`` to assert invariants as facts arrive (debug runs)."""
 
-    def __init__(self, emit: object, county: County) -> None:
+    def __init__(self, emit: object, county: County, start_day: float = 0.0) -> None:
         self.emit = emit
         self.county = county
+        self.start_day = start_day
         self.last_time = float("-inf")
         self.milestone: dict[int, int] = {}
 
     def __call__(self, record: tuple[float, int, str, str, str, str]) -> None:
         time_, project, _item, activity, lifecycle, resource = record
-        # Negative times are the history of projects already in progress at the start.
-        if time_ >= 0:
+        # Times before the start are the history of projects already in progress.
+        if time_ >= self.start_day:
             if time_ < self.last_time - 1e-9:
                 raise InvariantError(f"time went backwards: {record}")
             self.last_time = time_
@@ -178,26 +183,69 @@ def run_replication(
 ) -> ReplicationLog:
     """Simulate one replication; a pure function of its arguments (no I/O, no globals).
 
+    With ``run.warm_start`` the replication continues a snapshot of a pilot run
+    (:mod:`~model.simulation.steady_state`), computed once per process for the
+    scenario and seed.
+
     Raises:
         RunLimitError: the run reached ``run.max_events`` or ``run.max_wall_seconds``.
         InvariantError: with ``run.debug``, an invariant failed while simulating.
     """
     _, seed = scenario.run.resolve(None, seed)
     calendar = calendar or build_calendar(scenario)
+    if not scenario.run.warm_start:
+        return _simulate(scenario, replication, seed, calendar)[0]
+    warm = steady_state.plan(scenario)
+    key = steady_state.PILOTS.key(scenario, seed)
+    snapshots = steady_state.PILOTS.get(key)
+    if snapshots is None:
+        snapshots = _simulate(
+            warm.pilot,
+            steady_state.PILOT_REPLICATION,
+            seed,
+            calendar,
+            snapshot_days=warm.snapshot_days,
+            snapshot_to=warm.start_day,
+        )[1]
+        steady_state.PILOTS.put(key, snapshots)
+    states = steady_state.snapshot_for(snapshots, replication)
+    return _simulate(
+        scenario, replication, seed, calendar, start_day=warm.start_day, states=states
+    )[0]
+
+
+def _simulate(
+    scenario: Scenario,
+    replication: int,
+    seed: int,
+    calendar: WorkCalendar,
+    start_day: float = 0.0,
+    states: Sequence[ProjectState] = (),
+    snapshot_days: Sequence[float] = (),
+    snapshot_to: float = 0.0,
+) -> tuple[ReplicationLog, tuple[tuple[ProjectState, ...], ...]]:
+    """Simulate from ``start_day`` with ``states`` in progress; snapshot at ``snapshot_days``.
+
+    Signings and the departments' other work before ``start_day`` are drawn and
+    passed over, so what follows is the same as in a run from day 0. Snapshots are
+    moved in time to begin at ``snapshot_to``.
+    """
     settings = scenario.run
     streams = Streams(seed, replication)
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=start_day)
     log = EventLog()
     county = County(env, scenario, calendar, log)
     if settings.debug:
-        county.emit = _CheckedEmit(log.emit, county)
+        county.emit = _CheckedEmit(log.emit, county, start_day)
     # Each signing is drawn when the one before it has happened (not all up
     # front), so memory holds the projects in progress, not the whole horizon.
     signed = [0]
 
     def projects() -> Iterator[ProjectDraws]:
         for index, (day, kind) in enumerate(iter_signings(scenario, streams)):
-            signed[0] = index + 1
+            if day < start_day:
+                continue  # before a warm start: the snapshot stands for it
+            signed[0] += 1
             yield draw_project(scenario, streams, index, kind, day)
 
     start = scenario.run.start_date
@@ -216,16 +264,26 @@ def run_replication(
         for k, record in enumerate(scenario.pipeline)
     ]
     # sign_projects only iterates its argument once, in order.
-    env.process(county.sign_projects(projects(), pipeline))
+    env.process(county.sign_projects(projects(), pipeline, states))
     for k, (name, department) in enumerate(scenario.departments.items()):
         if department.background is not None and department.background.rate_per_year > 0:
             rng = streams.project_stream("background", k)
-            env.process(county.background(name, rng, BACKGROUND_ID_BASE + k * BACKGROUND_ID_SPAN))
+            first_id = BACKGROUND_ID_BASE + k * BACKGROUND_ID_SPAN
+            env.process(county.background(name, rng, first_id, start_day))
     # Regional assessments are government files too, numbered after the departments'.
     for k, assessment in enumerate(scenario.regional_assessments.values()):
         rng = streams.project_stream("regional", k)
         first_id = BACKGROUND_ID_BASE + (len(scenario.departments) + k) * BACKGROUND_ID_SPAN
-        env.process(county.regional_assessment(assessment, rng, first_id))
+        env.process(county.regional_assessment(assessment, rng, first_id, start_day))
+    snapshots: list[tuple[ProjectState, ...]] = []
+
+    def take_snapshots() -> Generator[simpy.Event, None, None]:
+        for day in snapshot_days:
+            yield env.timeout(day - env.now)
+            snapshots.append(county.snapshot(snapshot_to - day, steady_state.SNAPSHOT_ID_BASE))
+
+    if snapshot_days:
+        env.process(take_snapshots())
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
     bounds = _Bounds(replication, settings.max_events, settings.max_wall_seconds, log)
@@ -255,12 +313,13 @@ def run_replication(
         notes = (f"public holidays of {years} projected by rule: {holiday_source(projected[0])}",)
     if county.active:
         notes += (f"{county.active} project(s) still in progress when the run stopped",)
-    return ReplicationLog(
+    raw = ReplicationLog(
         replication=replication,
         seed=seed,
         events=log.to_frame(),
         end_day=float(env.now),
-        projects_signed=signed[0] + len(pipeline),
+        projects_signed=signed[0] + len(pipeline) + len(states),
         projects_open=county.active,
         notes=notes,
     )
+    return raw, tuple(snapshots)
