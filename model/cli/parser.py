@@ -11,7 +11,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.commands import experiments, outcomes, reporting, simulate, staffing, starter
+from model.cli.commands import (
+    experiments,
+    outcomes,
+    reporting,
+    serve,
+    simulate,
+    staffing,
+    starter,
+)
 
 # -- argument types -----------------------------------------------------------------
 
@@ -83,6 +91,14 @@ def value_range(text: str) -> tuple[str, tuple[float, float]]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def port(text: str) -> int:
+    """A TCP port, 1 to 65535."""
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be a port from 1 to 65535")
+    return value
+
+
 def cost(text: str) -> tuple[str, float]:
     """``POOL=COST`` of ``plan-staff --cost``, e.g. ``发改局=2``."""
     pool, sep, value = text.rpartition("=")
@@ -118,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulation_commands(commands)
     _add_experiment_commands(commands)
     _add_report_commands(commands)
+    _add_serve_command(commands)
     return parser
 
 
@@ -432,3 +449,32 @@ def _add_report_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     sub.add_argument("--workers", type=workers, default=None, help="processes (default: all cores)")
     sub.add_argument("--out", type=Path, help="folder to write validation.csv to")
     sub.set_defaults(handler=outcomes.validate_outcomes)
+
+
+def _add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "serve", help="the what-if page in the browser: switch mechanisms, change staff, run"
+    )
+    sub.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="SCENARIO",
+        help="baselines to offer, the first the default (default: scenarios/*.yaml)",
+    )
+    sub.add_argument("--port", type=port, default=8000, help="TCP port (default 8000)")
+    sub.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only)",
+    )
+    sub.add_argument(
+        "--workers", type=workers, default=None, help="processes per run (default: all cores)"
+    )
+    sub.add_argument(
+        "--concurrent",
+        type=positive_int,
+        default=2,
+        help="runs at once; later ones wait their turn (default 2)",
+    )
+    sub.set_defaults(handler=serve.serve)
