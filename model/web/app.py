@@ -21,6 +21,7 @@ Bad input never reaches the simulation as an exception: it is a
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 from collections.abc import AsyncIterator, Mapping
@@ -32,13 +33,14 @@ from urllib.parse import quote, urlencode
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from model.analysis.outputs import Lang
 from model.experiments.overload import overload_warnings
 from model.outputs.folders import OutputExistsError, write_comparison
-from model.outputs.fonts import cjk_font_path
+from model.outputs.fonts import PAGE_FONT, font_face
 from model.report.render import ReportError, write_report
 from model.scenario.files import MAX_FILE_BYTES
 from model.scenario.problems import Problem, ScenarioError
@@ -126,8 +128,19 @@ class Pages:
             "changes": job.variant.changes if job else {},
             "max_upload": MAX_FILE_BYTES,
         }
-        html = self.environment.get_template("page.html.j2").render(**context)
+        template = self.environment.get_template("page.html.j2")
+        # As the report does: render once to learn the characters, then embed the subset
+        # of the bundled CJK font that covers them, so Chinese shows without Chinese fonts.
+        draft = template.render(**context, font_css=Markup(""), page_font=PAGE_FONT)
+        font = Markup(page_font_css("".join(sorted(set(draft)))))
+        html = template.render(**context, font_css=font, page_font=PAGE_FONT)
         return HTMLResponse(html, status_code=status)
+
+
+@functools.lru_cache(maxsize=64)
+def page_font_css(characters: str) -> str:
+    """The ``@font-face`` of the CJK subset covering ``characters`` (pages share most)."""
+    return font_face(characters)
 
 
 def _switch_rows(baseline: Baseline, choices: Choices, lang: Lang) -> list[dict[str, Any]]:
@@ -188,15 +201,6 @@ def create_app(library: Library, jobs: Jobs) -> FastAPI:
             return not_found(lang, "no_baseline")
         query = {"baseline": key} if key else {}
         return pages.render(lang, baseline, path="/", query=query)
-
-    @app.get("/font.otf")
-    def font() -> Response:
-        # The bundled CJK font, whole: served once and cached by the browser, so that
-        # Chinese shows on a machine without Chinese fonts (the report embeds a subset).
-        path = cjk_font_path()
-        if path is None:
-            return Response(status_code=404)
-        return FileResponse(path, media_type="font/otf", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/healthz")
     def health() -> dict[str, str]:

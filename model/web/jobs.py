@@ -15,7 +15,7 @@ computed here.
   server, keyed by scenario content, seed and replication. Changing one setting
   and running again recomputes only the variant: the baseline's replications
   are read back (the same numbers, so the pairing is exact).
-* Replications are added in rounds of one per scenario and core, and a cancel
+* Replications are added in rounds (one per core, of each scenario), and a cancel
   takes effect after the replication that is finishing; the replications that
   both scenarios finished are kept and shown.
 """
@@ -238,9 +238,10 @@ class Jobs:
                 batch = Replications(
                     execution, job.scenarios, job.seed, keep_tables=True, checkpoints=self.store
                 )
-                # A round of one replication per scenario and core: cancelling keeps
-                # whole rounds of pairs, and the pool stays busy.
-                step = max(1, execution.workers // len(job.scenarios))
+                # Rounds of one replication per core of each scenario: a cancel keeps
+                # whole rounds of pairs, and a round whose baseline is read back from
+                # the checkpoints still has a variant replication for every core.
+                step = max(1, execution.workers)
                 wanted = 0
                 while wanted < job.variant.replications:
                     if job.cancel_requested.is_set():
