@@ -48,7 +48,7 @@ from model.web.forms import SWITCHES, Choices, build_variant
 from model.web.jobs import Job, Jobs
 from model.web.library import Baseline, Library
 from model.web.results import result_view
-from model.web.words import LANGUAGES, TEXT
+from model.web.words import TEXT
 
 log = logging.getLogger(__name__)
 
@@ -345,4 +345,4 @@ def _report(job: Job, lang: Lang, fmt: str) -> Path:
         )
 
 
-__all__ = ["LANGUAGES", "create_app", "language"]
+__all__ = ["create_app", "language"]

@@ -82,7 +82,9 @@ class Job:
     done: int = 0
     """Replications finished (of both scenarios, read back ones included)."""
     message: str = ""
-    """Why the job failed, or what a cancel kept."""
+    """Why the job failed."""
+    kept: int = 0
+    """Replications of each scenario a cancelled job kept (both finished them)."""
     comparison: Comparison | None = None
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
@@ -121,6 +123,7 @@ class Job:
             "done": self.done,
             "total": self.total,
             "message": self.message,
+            "kept": self.kept,
             "seconds": self.seconds,
         }
 
@@ -212,8 +215,9 @@ class Jobs:
     def _run(self, job: Job) -> None:
         job.started = time.monotonic()
         try:
-            if job.cancel_requested.is_set():
-                raise Cancelled
+            if job.cancel_requested.is_set():  # cancelled while queued
+                job.state = "cancelled"
+                return
             job.state = "running"
             self._simulate(job)
         except Exception as error:  # noqa: BLE001 - a failed run is told on its page
@@ -249,10 +253,10 @@ class Jobs:
                     wanted = min(job.variant.replications, wanted + step)
                     batch.extend(wanted)
         except Cancelled:
-            kept = paired_count(batch) if batch is not None else 0
-            if kept:
-                job.comparison = Comparison(batch.results(kept))  # type: ignore[union-attr]
-            job.message = f"{kept}"
+            if batch is not None:
+                job.kept = paired_count(batch)
+                if job.kept:
+                    job.comparison = Comparison(batch.results(job.kept))
             job.state = "cancelled"
             return
         job.comparison = Comparison(batch.results(job.variant.replications))

@@ -104,8 +104,10 @@ class Library:
         key = f"upload-{secrets.token_hex(6)}"
         folder = self.folder / key
         folder.mkdir(parents=True)
-        for baseline in self.bundled.values():  # so that ``extends: <bundled>.yaml`` resolves
-            shutil.copyfile(baseline.path, folder / baseline.path.name)
+        # Beside copies of the bundled files and their neighbours (which they may
+        # extend), so that an upload's ``extends: baseline-serial.yaml`` resolves.
+        for neighbour in self._neighbours():
+            shutil.copyfile(neighbour, folder / neighbour.name)
         path = folder / target_name
         path.write_bytes(content)
         try:
@@ -120,6 +122,17 @@ class Library:
                 _, old = self._uploads.popitem(last=False)
                 shutil.rmtree(old.path.parent, ignore_errors=True)
         return baseline
+
+    def _neighbours(self) -> list[Path]:
+        """The bundled files and the scenario files beside them (one of each name)."""
+        found: dict[str, Path] = {}
+        for folder in dict.fromkeys(b.path.parent for b in self.bundled.values()):
+            for path in sorted(folder.glob("*.yaml")):
+                if path.is_file() and path.stat().st_size <= MAX_FILE_BYTES:
+                    found.setdefault(path.name, path)
+        for baseline in self.bundled.values():
+            found[baseline.path.name] = baseline.path
+        return list(found.values())
 
     def choices(self) -> list[Baseline]:
         """Every baseline, bundled first, then uploads (newest last)."""

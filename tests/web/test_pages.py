@@ -7,6 +7,7 @@ FastAPI's TestClient calls the application in-process; the jobs run for real
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ import model
 from model.web.forms import SWITCHES, Choices, changes_of
 from model.web.jobs import Job, Jobs
 from model.web.library import Library
+
+IN_CI = bool(os.environ.get("CI"))
 
 with warnings.catch_warnings():
     # Starlette would have httpx2 instead of httpx under its TestClient; httpx still works.
@@ -114,6 +117,16 @@ def test_a_run_shows_both_scenarios_their_paired_differences_pools_and_targets(s
     differences = job.comparison.differences().set_index("output")
     assert differences.loc["signing_to_first_application_days", "difference"] == 0
     assert differences.loc["signing_to_start_days", "difference"] < 0
+
+
+def test_the_pages_numbers_are_model_compares(served) -> None:
+    """The page runs what ``model.compare`` runs: same seed, same replications, same numbers."""
+    client, _, jobs = served
+    job = wait(started(client, jobs, **{"switch-checklist_notice": "on"}))
+    assert job.comparison is not None
+    direct = model.compare([job.baseline, job.variant.scenario], replications=2, seed=job.seed)
+    for page, api in zip(job.comparison.results, direct.results, strict=True):
+        assert page.summary.equals(api.summary)
 
 
 def test_running_again_with_one_change_reuses_the_baselines_replications(served) -> None:
@@ -212,6 +225,31 @@ def test_the_report_downloads_as_html(served) -> None:
     assert again.status_code == 200 and "small-whatif" in again.text
 
 
+def test_the_report_downloads_as_pdf(served) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        if not shutil.which("chromium") and not IN_CI:
+            pytest.skip("neither WeasyPrint (with Pango) nor Chromium is available")
+    client, _, jobs = served
+    job = wait(started(client, jobs, **{"switch-online": "on"}))
+    report = client.get(f"/jobs/{job.id}/report.pdf?lang=zh")
+    assert report.status_code == 200
+    assert report.headers["content-type"] == "application/pdf"
+    assert report.content[:5] == b"%PDF-"
+    assert "small-whatif-report-zh.pdf" in report.headers["content-disposition"]
+
+
+def test_a_report_of_a_run_still_going_is_a_message_not_an_error(served) -> None:
+    client, _, jobs = served
+    job = started(client, jobs, replications="50")
+    response = client.get(f"/jobs/{job.id}/report.html")
+    jobs.cancel(job.id)
+    wait(job)
+    assert response.status_code == 409 and 'id="message"' in response.text
+    assert client.get(f"/jobs/{job.id}/report.xyz").status_code == 404
+
+
 def test_a_broken_upload_is_told_with_file_line_and_field(served) -> None:
     client, _, _ = served
     broken = "name: mine\ndepartments:\n  住建局:\n    stafff: 3\n  - oops\n"
@@ -266,6 +304,22 @@ def test_cancel_stops_between_replications_and_keeps_the_finished_pairs(served) 
     assert job.comparison is not None and 1 <= job.comparison.replications < 50
     page = client.get(f"/jobs/{job.id}?lang=en")
     assert page.status_code == 200 and 'id="cancelled"' in page.text and 'id="results"' in page.text
+
+
+def test_a_run_cancelled_while_queued_never_starts(served) -> None:
+    client, _, jobs = served
+    busy = [started(client, jobs, replications="50") for _ in range(2)]  # both threads
+    queued = started(client, jobs)
+    assert queued.state == "queued"
+    client.post(f"/jobs/{queued.id}/cancel", data={"lang": "en"})
+    for job in busy:
+        jobs.cancel(job.id)
+    wait(queued)
+    assert queued.state == "cancelled" and queued.kept == 0 and queued.comparison is None
+    page = client.get(f"/jobs/{queued.id}?lang=en")
+    assert page.status_code == 200 and 'id="results"' not in page.text
+    assert "kept the 0 replications" in page.text
+    assert all(wait(job).state == "cancelled" for job in busy)
 
 
 def test_two_jobs_run_side_by_side_without_mixing(served) -> None:
