@@ -12,7 +12,8 @@ working tree clean).
 
 ``APPROVALSIM_WEB_TIMING=1`` also times "run" → results for the bundled
 default scenario (``scenarios/baseline-serial.yaml``, ``APPROVALSIM_WEB_TIMING_N``
-replications, default 4, every core), the figure the README quotes.
+replications, default 4, every core; ``APPROVALSIM_WEB_TIMING_SCENARIOS`` names
+another folder of scenarios), the figure the README quotes.
 """
 
 from __future__ import annotations
@@ -211,7 +212,8 @@ def test_time_from_run_to_results_for_the_default_scenario(folder: Path) -> None
     from model.web.library import Library
 
     n = os.environ.get("APPROVALSIM_WEB_TIMING_N", "4")
-    files = sorted((ROOT / "scenarios").glob("*.yaml"), key=lambda p: p.stem != "baseline-serial")
+    where = Path(os.environ.get("APPROVALSIM_WEB_TIMING_SCENARIOS", ROOT / "scenarios"))
+    files = sorted(where.glob("*.yaml"), key=lambda p: p.stem != "baseline-serial")
     library = Library(files, folder / "timing" / "uploads")
     app = create_app(library, Jobs(folder / "timing", workers=None))
     (folder / "timing-downloads").mkdir()
