@@ -333,7 +333,8 @@ class RunSettings(_Frozen):
     """Start every replication from a sampled steady state instead of simulating the
     whole warm-up: one cold pilot run per scenario and seed simulates the warm-up once
     and takes snapshots of the projects in progress; each replication continues one
-    snapshot and simulates only the last ``settle_days`` of the warm-up itself."""
+    snapshot and simulates only the last ``settle_days`` of the warm-up itself. A
+    warm-up no longer than ``settle_days`` is simulated whole, as without it."""
     settle_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 182.0
     """With ``warm_start``: warm-up days each replication still simulates after its
     snapshot, so that work the snapshot restarts (a preparation in hand) settles."""
@@ -374,15 +375,12 @@ class RunSettings(_Frozen):
     def _warmup_inside(self) -> RunSettings:
         if self.warmup_days >= self.horizon_days:
             _raise("warmup_days", "warm-up must be shorter than the horizon", self.warmup_days)
-        if self.warm_start and self.settle_days >= self.warmup_days:
-            _raise(
-                "settle_days",
-                "a warm start needs settle_days shorter than warmup_days (the pilot "
-                "simulates the rest of the warm-up); lengthen warmup_days or set "
-                "warm_start: false",
-                self.settle_days,
-            )
         return self
+
+    @property
+    def starts_warm(self) -> bool:
+        """Whether replications continue a snapshot: a warm-up longer than the settling."""
+        return self.warm_start and self.warmup_days > self.settle_days
 
 
 class SimulatedApproval(_Frozen):
@@ -1087,14 +1085,14 @@ def _pipeline_problems(s: Scenario) -> Any:
     """Yield problems of projects already in progress (dates, items, stage)."""
     start = s.run.start_date
     pre_start = [st for st in STAGE_ORDER if st in ("land", 1, 2, 3)]
-    if s.run.warm_start and s.pipeline:
+    if s.run.starts_warm and s.pipeline:
         yield (
             ("run", "warm_start"),
             "a warm start samples its own projects in progress and cannot continue a "
             "recorded pipeline; set warm_start: false, or drop the pipeline: section",
             True,
         )
-    if s.run.warm_start and s.arrivals.kind == "schedule":
+    if s.run.starts_warm and s.arrivals.kind == "schedule":
         yield (
             ("run", "warm_start"),
             "a warm start needs random arrivals to sample a steady state from; a "

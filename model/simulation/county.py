@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -148,16 +148,18 @@ class Case:
     """Whether a commissioner has followed the project since signing (签约即落地)."""
     team: bool = False
     """Whether a service-team member has the project (包干服务团)."""
-    decided: set[str] = field(default_factory=set)
-    """Items decided during the run (with ``done``, what a snapshot carries over)."""
-    submitted: dict[str, float] = field(default_factory=dict)
-    """Items under review now, by submission time (a snapshot's ``under_way``)."""
+    decided: dict[str, float] = field(default_factory=dict)
+    """When each item was decided during the run (a history a warm start borrows)."""
+    submissions: dict[str, float] = field(default_factory=dict)
+    """When each item was first submitted during the run."""
     land_day: float | None = None
     """When the land was obtained, once it was."""
     construction_day: float | None = None
     """When construction started (set before the run for a project already building)."""
     completed_day: float | None = None
     """When construction was completed (likewise)."""
+    production_day: float | None = None
+    """When the project reached production."""
 
     @property
     def project_id(self) -> int:
@@ -241,8 +243,8 @@ class County:
             name: frozenset(t.land_with_scheme) for name, t in scenario.project_types.items()
         }
         self.active = 0
-        self.cases: dict[int, Case] = {}
-        """The projects in progress, by id (what a snapshot of the county sees)."""
+        self.histories: list[Case] | None = None
+        """Every project's case, kept when set to a list (a pilot for a warm start)."""
         self.signings_done = False
         self.all_done = env.event()
 
@@ -408,7 +410,7 @@ class County:
         on_commitment = m.commitment_approval.enabled and spec.tolerable
         since = case.under_way.get(item)
         submitted = env.now if since is None else since
-        case.submitted[item] = submitted
+        case.submissions.setdefault(item, submitted)
         clock = case.clocks.get(item)
         if since is None and draws.pace > 0 and limit is not None and not on_commitment:
             yield from self.in_tray(pid, item, draws.pace, limit)
@@ -624,7 +626,7 @@ class County:
         if issued is not None:
             yield issued  # converted with the land (交地即发证)
             self.emit((env.now, pid, item, DECISION, "complete", ""))
-            case.decided.add(item)
+            case.decided[item] = env.now
             return
         if opinion is not None:
             yield opinion
@@ -654,13 +656,12 @@ class County:
                 self.emit((env.now, pid, item, DEEMED_CONSENT, "complete", self.department[item]))
         else:
             yield from work
-        case.submitted.pop(item, None)
         if simulated:
             self.emit((env.now, pid, item, OPINION, "complete", ""))
             case.opinions[item].succeed()
         else:
             self.emit((env.now, pid, item, DECISION, "complete", ""))
-            case.decided.add(item)
+            case.decided[item] = env.now
 
     def watch_limit(self, process: simpy.Process, clock: ItemClock, limit: float) -> Process:
         """Return when ``process`` ends or the item's government time reaches ``limit``.
@@ -906,7 +907,8 @@ class County:
         pid = project.project_id
         stages = self.stage_items[project.project_type]
         m = self.m
-        self.cases[pid] = case
+        if self.histories is not None:
+            self.histories.append(case)
         if case.construction_day is None:
             yield from self.pre_start(case, land_day)
             case.construction_day = env.now
@@ -943,7 +945,7 @@ class County:
         self.emit((env.now, pid, "", "production", "complete", ""))
         self.release_agent(case, "after_completion")
         self.leave_team(case, "after_completion")
-        del self.cases[pid]
+        case.production_day = env.now
         self.active -= 1
         if self.signings_done and self.active == 0:
             self.all_done.succeed()
@@ -1013,33 +1015,6 @@ class County:
         self.emit((state.construction_day, pid, "", "construction_start", "complete", ""))
         if state.completed_day is not None:
             self.emit((state.completed_day, pid, "", "completed", "complete", ""))
-
-    def snapshot(self, shift: float, first_id: int) -> tuple[ProjectState, ...]:
-        """Every project in progress now, its times moved by ``shift`` days.
-
-        Ids become ``first_id`` plus the project's own, apart from a run's signings.
-        What is done and what is under review carries over; work in hand that is
-        neither (a preparation, a queue for intake) starts again when continued.
-        """
-
-        def moved(day: float | None) -> float | None:
-            return None if day is None else day + shift
-
-        return tuple(
-            ProjectState(
-                draws=replace(
-                    case.draws,
-                    project_id=first_id + pid,
-                    signed_day=case.draws.signed_day + shift,
-                ),
-                done=case.done | case.decided,
-                under_way={item: day + shift for item, day in case.submitted.items()},
-                land_day=moved(case.land_day),
-                construction_day=moved(case.construction_day),
-                completed_day=moved(case.completed_day),
-            )
-            for pid, case in self.cases.items()
-        )
 
     def _land_obtained(self, case: Case, land_day: float | None, land_done: bool) -> None:
         """Mark the land as held: now, or on its recorded day for a pipeline project."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -14,7 +14,7 @@ import simpy
 from model.scenario.schema import Scenario
 from model.simulation import steady_state
 from model.simulation.calendar import WorkCalendar, holiday_source
-from model.simulation.county import County, ProjectState
+from model.simulation.county import Case, County, ProjectState
 from model.simulation.draws import (
     PIPELINE_STREAM_BASE,
     ProjectDraws,
@@ -119,9 +119,9 @@ def build_calendar(scenario: Scenario) -> WorkCalendar:
     span = int(scenario.run.horizon_days + 3 * 366)
     start = scenario.run.start_date
     history = max([0, *((start - p.signed).days for p in scenario.pipeline)])
-    if scenario.run.warm_start:
-        # A later snapshot is moved back in time: its oldest projects land before day 0.
-        history = max(history, int(steady_state.history_days()) + 1)
+    if scenario.run.starts_warm:
+        # A borrowed history is moved by up to the borrowing window: it may begin before day 0.
+        history = max(history, int(steady_state.BORROW_WINDOW_DAYS) + 1)
     return WorkCalendar(start, span, scenario.calendar.closures, history_days=history)
 
 
@@ -183,9 +183,9 @@ def run_replication(
 ) -> ReplicationLog:
     """Simulate one replication; a pure function of its arguments (no I/O, no globals).
 
-    With ``run.warm_start`` the replication continues a snapshot of a pilot run
-    (:mod:`~model.simulation.steady_state`), computed once per process for the
-    scenario and seed.
+    With ``run.warm_start`` the replication continues a sampled steady state
+    (:mod:`~model.simulation.steady_state`), from a pilot run simulated once per
+    process for the scenario and seed.
 
     Raises:
         RunLimitError: the run reached ``run.max_events`` or ``run.max_wall_seconds``.
@@ -193,22 +193,19 @@ def run_replication(
     """
     _, seed = scenario.run.resolve(None, seed)
     calendar = calendar or build_calendar(scenario)
-    if not scenario.run.warm_start:
+    if not scenario.run.starts_warm:
         return _simulate(scenario, replication, seed, calendar)[0]
     warm = steady_state.plan(scenario)
     key = steady_state.PILOTS.key(scenario, seed)
-    snapshots = steady_state.PILOTS.get(key)
-    if snapshots is None:
-        snapshots = _simulate(
-            warm.pilot,
-            steady_state.PILOT_REPLICATION,
-            seed,
-            calendar,
-            snapshot_days=warm.snapshot_days,
-            snapshot_to=warm.start_day,
+    pilot = steady_state.PILOTS.get(key)
+    if pilot is None:
+        cases = _simulate(
+            warm.pilot, steady_state.PILOT_REPLICATION, seed, calendar, keep_histories=True
         )[1]
-        steady_state.PILOTS.put(key, snapshots)
-    states = steady_state.snapshot_for(snapshots, replication)
+        pilot = steady_state.Pilot.of(cases)
+        steady_state.PILOTS.put(key, pilot)
+    rng = Streams(seed, replication).replication_stream("warm_start")
+    states = steady_state.sample(pilot, scenario, rng, warm.start_day)
     return _simulate(
         scenario, replication, seed, calendar, start_day=warm.start_day, states=states
     )[0]
@@ -221,20 +218,21 @@ def _simulate(
     calendar: WorkCalendar,
     start_day: float = 0.0,
     states: Sequence[ProjectState] = (),
-    snapshot_days: Sequence[float] = (),
-    snapshot_to: float = 0.0,
-) -> tuple[ReplicationLog, tuple[tuple[ProjectState, ...], ...]]:
-    """Simulate from ``start_day`` with ``states`` in progress; snapshot at ``snapshot_days``.
+    keep_histories: bool = False,
+) -> tuple[ReplicationLog, list[Case]]:
+    """Simulate from ``start_day`` with ``states`` in progress.
 
     Signings and the departments' other work before ``start_day`` are drawn and
-    passed over, so what follows is the same as in a run from day 0. Snapshots are
-    moved in time to begin at ``snapshot_to``.
+    passed over, so what follows is the same as in a run from day 0. With
+    ``keep_histories`` every project's case is returned too (a warm start's pilot).
     """
     settings = scenario.run
     streams = Streams(seed, replication)
     env = simpy.Environment(initial_time=start_day)
     log = EventLog()
     county = County(env, scenario, calendar, log)
+    if keep_histories:
+        county.histories = []
     if settings.debug:
         county.emit = _CheckedEmit(log.emit, county, start_day)
     # Each signing is drawn when the one before it has happened (not all up
@@ -275,15 +273,6 @@ def _simulate(
         rng = streams.project_stream("regional", k)
         first_id = BACKGROUND_ID_BASE + (len(scenario.departments) + k) * BACKGROUND_ID_SPAN
         env.process(county.regional_assessment(assessment, rng, first_id, start_day))
-    snapshots: list[tuple[ProjectState, ...]] = []
-
-    def take_snapshots() -> Generator[simpy.Event, None, None]:
-        for day in snapshot_days:
-            yield env.timeout(day - env.now)
-            snapshots.append(county.snapshot(snapshot_to - day, steady_state.SNAPSHOT_ID_BASE))
-
-    if snapshot_days:
-        env.process(take_snapshots())
     horizon = settings.horizon_days
     final_day = horizon + settings.drain_limit_days if settings.drain else horizon
     bounds = _Bounds(replication, settings.max_events, settings.max_wall_seconds, log)
@@ -322,4 +311,4 @@ def _simulate(
         projects_open=county.active,
         notes=notes,
     )
-    return raw, tuple(snapshots)
+    return raw, county.histories or []

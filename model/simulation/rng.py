@@ -25,6 +25,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "government",
     "background",
     "regional",
+    "warm_start",
 )
 
 

@@ -1,41 +1,138 @@
 """Warm start: begin each replication from a sampled steady state, not an empty county.
 
 A cold run fills the county from nothing, so its first years are warm-up: in the
-bundled scenarios three of every four simulated years. With ``run.warm_start`` a
-*pilot* (one cold run of the warm-up, on streams of its own) is simulated once per
-scenario and seed, and snapshots of the projects in progress are taken at
-:data:`SNAPSHOTS` instants, :data:`SNAPSHOT_GAP_DAYS` apart, from
-``warmup_days - settle_days`` on. Each replication continues one snapshot (the
-replication index picks it, so the same seed gives the same numbers on any number
-of workers) and simulates only the last ``settle_days`` of the warm-up itself.
+bundled scenarios three of every four simulated years. With ``run.warm_start``:
 
-What carries over exactly: projects under construction (their construction ends on
-its drawn day), items decided, items under review (they rejoin their queue). What
-starts again: work in hand that is neither (a preparation, a handoff), which the
-settling days absorb. The new signings and the departments' other work after the
-start are the cold run's own, draw for draw, so a warm and a cold run of one
-replication are paired on common random numbers (the test of equivalence uses it).
+1. A *pilot* (one cold run of the warm-up, on streams of its own) is simulated once
+   per scenario and seed and process, keeping every project's history: when each
+   item was submitted and decided, when land, construction and completion came.
+2. Each replication draws its own past signings over ``[0, start)`` (``start =
+   warmup_days - settle_days``) from the scenario's arrival rate and type shares, on
+   a stream of its own. For each, it borrows the history of a pilot project of the
+   same type signed at about the same time (within :data:`BORROW_WINDOW_DAYS`) and
+   reads where that project stood at the start; finished ones are dropped.
+3. The replication continues those projects and simulates the last
+   ``settle_days`` of the warm-up itself.
+
+So the number of projects in progress is the replication's own (its own Poisson
+signings, not the pilot's luck shared by every replication), and their phases are
+those of a project that met a county of the same age. What carries over exactly:
+projects under construction (it ends on its drawn day), items decided, items
+under review (they rejoin their queue). What starts again: work in hand that is
+neither (a preparation, a handoff), which the settling days absorb. Signings and
+the departments' other work after the start are a cold run's own, draw for draw,
+so a warm and a cold run of one replication are paired on common random numbers.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from model.scenario.schema import Scenario
-from model.simulation.county import ProjectState
+import numpy as np
 
-#: Snapshots taken from one pilot; replication r continues snapshot r mod SNAPSHOTS.
-SNAPSHOTS = 4
-#: Days between snapshots: 13 weeks, so each history keeps its weekdays.
-SNAPSHOT_GAP_DAYS = 91.0
+from model.scenario.schema import PoissonArrivals, Scenario
+from model.simulation.county import Case, ProjectState
+from model.simulation.draws import ProjectDraws
+
+#: A past signing borrows a pilot project signed this many days before or after it.
+BORROW_WINDOW_DAYS = 45.0
 #: Replication index of the pilot's streams, apart from any replication's.
 PILOT_REPLICATION = 2**31 - 1
-#: Ids of continued projects: this plus their id in the pilot, apart from new signings.
+#: Ids of continued projects: this plus a count, apart from new signings.
 SNAPSHOT_ID_BASE = 1 << 36
 #: Pilots kept per process (a sensitivity run meets many variants).
 CACHED_PILOTS = 8
+
+
+@dataclass(frozen=True)
+class History:
+    """What one pilot project did, in pilot days (None: not reached in the pilot)."""
+
+    draws: ProjectDraws
+    decided: dict[str, float]
+    submissions: dict[str, float]
+    land_day: float | None
+    construction_day: float | None
+    completed_day: float | None
+    production_day: float | None
+
+    @classmethod
+    def of(cls, case: Case) -> History:
+        """The history a finished pilot left in ``case``."""
+        return cls(
+            case.draws,
+            dict(case.decided),
+            dict(case.submissions),
+            case.land_day,
+            case.construction_day,
+            case.completed_day,
+            case.production_day,
+        )
+
+    def state_at(self, day: float, shift: float, project_id: int) -> ProjectState | None:
+        """Where the project stood on pilot ``day``, its times moved by ``shift``.
+
+        None when it had reached production by then.
+        """
+        if self.production_day is not None and self.production_day <= day:
+            return None
+
+        def by_then(when: float | None) -> float | None:
+            return None if when is None or when > day else when + shift
+
+        done = frozenset(item for item, when in self.decided.items() if when <= day)
+        under_way = {
+            item: when + shift
+            for item, when in self.submissions.items()
+            if when <= day and item not in done
+        }
+        return ProjectState(
+            draws=replace(
+                self.draws, project_id=project_id, signed_day=self.draws.signed_day + shift
+            ),
+            done=done,
+            under_way=under_way,
+            land_day=by_then(self.land_day),
+            construction_day=by_then(self.construction_day),
+            completed_day=by_then(self.completed_day),
+        )
+
+
+@dataclass(frozen=True)
+class Pilot:
+    """The pilot's histories by project type, in order of signing."""
+
+    signed: dict[str, list[float]]
+    histories: dict[str, list[History]]
+
+    @classmethod
+    def of(cls, cases: Sequence[Case]) -> Pilot:
+        """Sort the pilot's cases by type and signing day."""
+        signed: dict[str, list[float]] = {}
+        histories: dict[str, list[History]] = {}
+        for case in sorted(cases, key=lambda c: c.draws.signed_day):
+            kind = case.draws.project_type
+            signed.setdefault(kind, []).append(case.draws.signed_day)
+            histories.setdefault(kind, []).append(History.of(case))
+        return cls(signed, histories)
+
+    def borrow(self, kind: str, day: float, rng: np.random.Generator) -> History | None:
+        """A pilot project of type ``kind`` signed about ``day`` (the nearest if none is)."""
+        days = self.signed.get(kind)
+        if not days:
+            return None
+        low = bisect.bisect_left(days, day - BORROW_WINDOW_DAYS)
+        high = bisect.bisect_right(days, day + BORROW_WINDOW_DAYS)
+        if low >= high:  # none within the window: the nearest in time
+            k = bisect.bisect_left(days, day)
+            low = k - 1 if k == len(days) or (k > 0 and day - days[k - 1] < days[k] - day) else k
+            high = low + 1
+        return self.histories[kind][int(rng.integers(low, high))]
 
 
 @dataclass(frozen=True)
@@ -44,37 +141,65 @@ class WarmStart:
 
     start_day: float
     """Day at which each replication begins (``warmup_days - settle_days``)."""
-    snapshot_days: tuple[float, ...]
-    """Pilot days at which the snapshots are taken."""
     pilot: Scenario
-    """The cold run the snapshots come from: the warm-up, signings up to the last one."""
+    """The cold run the histories come from: signings up to just past the start."""
 
 
 def plan(scenario: Scenario) -> WarmStart:
-    """Where the replications begin and where the pilot's snapshots are taken."""
+    """Where the replications begin and how long the pilot runs."""
     run = scenario.run
     start = run.warmup_days - run.settle_days
-    days = tuple(start + k * SNAPSHOT_GAP_DAYS for k in range(SNAPSHOTS))
-    # The pilot only has to reach its last snapshot; nothing of it is measured.
+    # A borrowed history is read up to the window past the start; nothing is measured.
     pilot_run = run.model_copy(
         update={
             "warm_start": False,
             "warmup_days": 0.0,
-            "horizon_days": days[-1] + 1.0,
+            "horizon_days": start + BORROW_WINDOW_DAYS + 1.0,
             "drain": False,
         }
     )
-    return WarmStart(start, days, scenario.model_copy(update={"run": pilot_run}))
+    return WarmStart(start, scenario.model_copy(update={"run": pilot_run}))
+
+
+def sample(
+    pilot: Pilot, scenario: Scenario, rng: np.random.Generator, start_day: float
+) -> tuple[ProjectState, ...]:
+    """One replication's projects in progress at ``start_day``.
+
+    Past signings over ``[0, start_day)`` at the scenario's rate and type shares,
+    each standing where its borrowed pilot history stood at the same age.
+    """
+    names = list(scenario.project_types)
+    shares = np.array([t.share for t in scenario.project_types.values()], dtype=float)
+    cumulative = np.cumsum(shares / shares.sum())
+    arrivals = scenario.arrivals
+    # The schema lets a warm start have random arrivals only.
+    assert isinstance(arrivals, PoissonArrivals), "a warm start needs random arrivals"
+    mean_gap = 365.0 / arrivals.rate_per_year
+    states: list[ProjectState] = []
+    day = 0.0
+    while True:
+        gap_u, type_u = rng.random(2).tolist()
+        day += -mean_gap * math.log1p(-gap_u)
+        if day >= start_day:
+            break
+        kind = names[min(int(np.searchsorted(cumulative, type_u, side="right")), len(names) - 1)]
+        history = pilot.borrow(kind, day, rng)
+        if history is None:
+            continue
+        shift = day - history.draws.signed_day
+        state = history.state_at(start_day - shift, shift, SNAPSHOT_ID_BASE + len(states))
+        if state is not None:
+            states.append(state)
+    return tuple(states)
 
 
 class PilotCache:
-    """Snapshots by (scenario, seed), the most recent few, in this process."""
+    """Pilots by (scenario, seed), the most recent few, in this process."""
 
     def __init__(self, size: int = CACHED_PILOTS) -> None:
         self.size = size
-        self._kept: OrderedDict[tuple[str, int], tuple[tuple[ProjectState, ...], ...]] = (
-            OrderedDict()
-        )
+        self._kept: OrderedDict[tuple[str, int], Pilot] = OrderedDict()
 
     @staticmethod
     def key(scenario: Scenario, seed: int) -> tuple[str, int]:
@@ -82,33 +207,22 @@ class PilotCache:
         digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
         return digest, seed
 
-    def get(self, key: tuple[str, int]) -> tuple[tuple[ProjectState, ...], ...] | None:
-        """The snapshots kept for ``key``, if any."""
+    def get(self, key: tuple[str, int]) -> Pilot | None:
+        """The pilot kept for ``key``, if any."""
         found = self._kept.get(key)
         if found is not None:
             self._kept.move_to_end(key)
         return found
 
-    def put(self, key: tuple[str, int], snapshots: tuple[tuple[ProjectState, ...], ...]) -> None:
-        """Keep ``snapshots``, forgetting the least recently used beyond ``size``."""
-        self._kept[key] = snapshots
+    def clear(self) -> None:
+        """Forget every pilot (a benchmark times one from scratch)."""
+        self._kept.clear()
+
+    def put(self, key: tuple[str, int], pilot: Pilot) -> None:
+        """Keep ``pilot``, forgetting the least recently used beyond ``size``."""
+        self._kept[key] = pilot
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
 
 
 PILOTS = PilotCache()
-
-
-def history_days() -> float:
-    """Days before day 0 that a continued project's history can reach back.
-
-    The last snapshot is moved furthest back; a pilot's times are never negative.
-    """
-    return (SNAPSHOTS - 1) * SNAPSHOT_GAP_DAYS
-
-
-def snapshot_for(
-    snapshots: tuple[tuple[ProjectState, ...], ...], replication: int
-) -> tuple[ProjectState, ...]:
-    """The snapshot replication ``replication`` continues."""
-    return snapshots[replication % len(snapshots)]

@@ -20,7 +20,8 @@ from model.scenario.loader import load_scenario
 from model.scenario.problems import ScenarioError
 from model.scenario.schema import Scenario
 from model.simulation.replication import _simulate, build_calendar
-from model.simulation.steady_state import SNAPSHOT_ID_BASE
+from model.simulation import steady_state
+from model.simulation.steady_state import SNAPSHOT_ID_BASE, History
 from tests.simulation.test_exact import MONDAY, scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -44,17 +45,21 @@ def _milestones(events: pd.DataFrame, project_id: int) -> dict[str, float]:
     return dict(zip(done["activity"], done["time"], strict=False))
 
 
-def test_a_project_building_at_the_snapshot_finishes_as_in_its_own_run() -> None:
+def _history(s: Scenario, project_id: int) -> History:
+    cases = _simulate(s, 0, 1, build_calendar(s), keep_histories=True)[1]
+    return next(History.of(c) for c in cases if c.project_id == project_id)
+
+
+def test_a_project_building_at_the_start_finishes_as_in_its_own_run() -> None:
     s = _lifecycle_scenario()
     calendar = build_calendar(s)
     cold = _simulate(s, 0, 1, calendar)[0].events
     # Day 5: the first project builds (days 1 to 11); the second is not yet signed.
-    snapshot = _simulate(s, 0, 1, calendar, snapshot_days=[5.0], snapshot_to=5.0)[1][0]
-    assert len(snapshot) == 1
-    state = snapshot[0]
+    state = _history(s, 0).state_at(5.0, 0.0, SNAPSHOT_ID_BASE)
+    assert state is not None
     assert state.construction_day == pytest.approx(1.0)
     assert state.done == frozenset({"a"})
-    warm = _simulate(s, 0, 1, calendar, start_day=5.0, states=snapshot)[0].events
+    warm = _simulate(s, 0, 1, calendar, start_day=5.0, states=[state])[0].events
     expected = _milestones(cold, 0)
     continued = _milestones(warm, SNAPSHOT_ID_BASE)
     # The history is logged as it happened, the rest happens on the same days.
@@ -68,30 +73,62 @@ def test_a_project_building_at_the_snapshot_finishes_as_in_its_own_run() -> None
     assert _milestones(warm, 1) == _milestones(cold, 1)
 
 
-def test_a_snapshot_keeps_what_is_under_review_and_restarts_nothing_decided() -> None:
-    s = _lifecycle_scenario()
-    calendar = build_calendar(s)
+def test_a_history_read_mid_review_keeps_the_item_under_review() -> None:
+    history = _history(_lifecycle_scenario(), 0)
     # Half a day in, item a (one working day from day 0) is under review.
-    state = _simulate(s, 0, 1, calendar, snapshot_days=[0.5], snapshot_to=0.5)[1][0][0]
+    state = history.state_at(0.5, 0.0, SNAPSHOT_ID_BASE)
+    assert state is not None
     assert state.under_way == {"a": 0.0}
     assert state.done == frozenset()
     assert state.construction_day is None
     assert state.draws.project_id == SNAPSHOT_ID_BASE
+    # Moved to a signing three days later, every time moves with it.
+    moved = history.state_at(5.0, 3.0, SNAPSHOT_ID_BASE)
+    assert moved is not None
+    assert moved.construction_day == pytest.approx(4.0)
+    assert moved.draws.signed_day == pytest.approx(3.0)
+    # By day 20 it is in production: nothing to continue.
+    assert history.state_at(20.0, 0.0, SNAPSHOT_ID_BASE) is None
 
 
-def test_a_later_snapshot_is_moved_back_to_the_start() -> None:
-    s = _lifecycle_scenario()
-    calendar = build_calendar(s)
-    # Taken on day 5, continued from day 3: every time is two days earlier.
-    state = _simulate(s, 0, 1, calendar, snapshot_days=[5.0], snapshot_to=3.0)[1][0][0]
-    assert state.construction_day == pytest.approx(-1.0)
-    assert state.draws.signed_day == pytest.approx(-2.0)
+def test_each_replication_samples_its_own_projects_in_progress() -> None:
+    # The count is the replication's own (Poisson signings x borrowed survival), not
+    # one pilot's luck shared by all: it varies across replications, around the
+    # number a cold run has in progress at the same day.
+    warm = _short("three-sixes", warm=True)
+    cold = _short("three-sixes", warm=False)
+    start = warm.run.warmup_days - warm.run.settle_days
+    calendar = build_calendar(warm)
+    plan_ = steady_state.plan(warm)
+    pilot = steady_state.Pilot.of(
+        _simulate(plan_.pilot, steady_state.PILOT_REPLICATION, 7, calendar, keep_histories=True)[1]
+    )
+    counts = [
+        len(steady_state.sample(pilot, warm, np.random.default_rng(r), start)) for r in range(40)
+    ]
+    cold_counts = []
+    for r in range(6):
+        cases = _simulate(cold, r, 7, calendar, keep_histories=True)[1]
+        cold_counts.append(
+            sum(
+                c.draws.signed_day < start
+                and (c.production_day is None or c.production_day > start)
+                for c in cases
+            )
+        )
+    assert len(set(counts)) > 5
+    # Means within their combined standard error, three times over.
+    spread = np.sqrt(np.var(counts) / len(counts) + np.var(cold_counts) / len(cold_counts))
+    assert abs(np.mean(counts) - np.mean(cold_counts)) < 3 * spread + 1, (counts, cold_counts)
 
 
-def test_warm_start_needs_a_warm_up_longer_than_its_settling() -> None:
-    base = load_scenario(SCENARIOS / "three-sixes.yaml")
-    with pytest.raises((ScenarioError, ValueError), match="settle_days"):
-        base.with_overrides({"run.warm_start": True, "run.settle_days": 2000})
+def test_a_warm_up_no_longer_than_the_settling_is_simulated_whole() -> None:
+    base = _short("three-sixes", warm=False).with_overrides({"run.warmup_days": 100})
+    warm = base.with_overrides({"run.warm_start": True})
+    assert not warm.run.starts_warm
+    cold_summary = replicate(base, 0, 5, keep_events=False, keep_tables=False).summary
+    warm_summary = replicate(warm, 0, 5, keep_events=False, keep_tables=False).summary
+    assert warm_summary == cold_summary
 
 
 def test_warm_start_refuses_a_schedule_of_signings() -> None:
