@@ -7,7 +7,6 @@ process-mining convention (case, activity, timestamp, resource, lifecycle).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 #: Columns of the log, one tuple per fact: ``time`` (calendar days since the
@@ -77,18 +76,5 @@ class EventLog:
         return len(self.records)
 
     def to_frame(self) -> pd.DataFrame:
-        """The log as a DataFrame with :data:`COLUMNS`.
-
-        Built column by column (about twice as fast as ``from_records`` on a
-        replication's few hundred thousand facts, with the same dtypes).
-        """
-        if not self.records:
-            return pd.DataFrame.from_records(self.records, columns=list(COLUMNS))
-        times, projects, *texts = zip(*self.records, strict=True)
-        columns: dict[str, object] = {
-            "time": np.array(times, dtype=np.float64),
-            "project_id": np.array(projects, dtype=np.int64),
-        }
-        for name, values in zip(COLUMNS[2:], texts, strict=True):
-            columns[name] = pd.array(values, dtype="str")
-        return pd.DataFrame(columns)
+        """The log as a DataFrame with :data:`COLUMNS`."""
+        return pd.DataFrame.from_records(self.records, columns=list(COLUMNS))
