@@ -268,7 +268,7 @@ def main() -> None:
         f"pool on {pool['cores']} cores:      {pool['one_s']:.2f} s on one, {pool['all_s']:.2f} s on all: "
         f"{pool['speedup']:.2f}x (target >= 1.7 on 2 cores)",
         f"warm start:           {warm['cold_s']:.3f} s per replication with a simulated warm-up, "
-        f"{warm['warm_s']:.3f} s from a snapshot, pilot {warm['pilot_s']:.2f} s once "
+        f"{warm['warm_s']:.3f} s from a sampled steady state, pilot {warm['pilot_s']:.2f} s once "
         f"({warm['warm_10_s']:.3f} s over 10 replications, {warm['warm_1000_s']:.3f} s over 1,000)",
     ]
     for row in memory:
