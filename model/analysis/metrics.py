@@ -26,6 +26,7 @@ from model.simulation.eventlog import (
     MISROUTE,
     OPINION,
     POOL_WORK,
+    PRECHECK,
     RETURNED,
     REVIEW,
     STAGE,
@@ -140,6 +141,7 @@ def project_table(
     for column, activity in (
         ("trips", TRIP),
         ("agent_trips", AGENT_TRIP),
+        ("agent_prechecks", PRECHECK),
         ("misroutes", MISROUTE),
         ("rework_rounds", RETURNED),
         ("escalations", ESCALATED),

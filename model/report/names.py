@@ -164,6 +164,7 @@ FIELD_WORDS: dict[str, str] = {
     "preparation_factor": "准备时间系数",
     "misroute_factor": "推诿系数",
     "deficiency_factor": "材料不全系数",
+    "precheck_catch": "代办员预审发现材料问题比例",
     "clerks": "窗口人员数",
     "intermediary_factor": "选择中介时间系数",
     "effort_factor": "办理工作量系数",

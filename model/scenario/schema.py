@@ -540,10 +540,12 @@ class Agents(_Mechanism):
     """Projects one agent carries at once."""
     max_wait_days: NonNegative | None = 30.0
     """Calendar days a project waits for an agent before going on alone (None: waits)."""
-    deficiency_factor: Probability = 0.5
-    """Multiplier on deficiency probabilities of a project with an agent."""
+    precheck_catch: Probability = 0.5
+    """Share of deficient applications the agent's check finds before they go in: the
+    enterprise fixes the gap first, so the file is not returned (no second queue,
+    review round or trip for it; the fixing time remains)."""
     preparation_factor: Probability = 0.7
-    """Multiplier on preparation time of a project with an agent."""
+    """Multiplier on preparation time of a project with an agent (an assumption)."""
 
 
 class TimeLimitedFeedback(_Mechanism):

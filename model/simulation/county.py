@@ -52,6 +52,7 @@ from model.simulation.eventlog import (
     MEETING,
     MISROUTE,
     OPINION,
+    PRECHECK,
     PREPARATION,
     REREVIEW,
     RETURNED,
@@ -402,19 +403,21 @@ class County:
                 yield from self.sign_off(pid, item, draws.signoff_wd)
             env.process(self.verify(case, item, channel))
             return
-        agent_factor = m.agents.deficiency_factor if case.agent else 1.0
-        probability = spec.deficiency_probability * self.deficiency_factor * agent_factor
+        probability = spec.deficiency_probability * self.deficiency_factor
+        catch = m.agents.precheck_catch if case.agent else 0.0
         effort = draws.effort_wd * self.effort_factor
         tolerant = m.conditional_acceptance.enabled and spec.tolerable
         # 承诺即办结: a listed (容缺) item is taken up at once and accepted on commitment.
         on_commitment = m.commitment_approval.enabled and spec.tolerable
         since = case.under_way.get(item)
+        round_index = 0
+        if since is None and catch > 0:
+            round_index, probability = yield from self.precheck(case, item, probability, catch, 0)
         submitted = env.now if since is None else since
         case.submissions.setdefault(item, submitted)
         clock = case.clocks.get(item)
         if since is None and draws.pace > 0 and limit is not None and not on_commitment:
             yield from self.in_tray(pid, item, draws.pace, limit)
-        round_index = 0
         while True:
             yield from self.hold(pid, item, REVIEW, department, effort, limit, since, submitted)
             since = None
@@ -430,13 +433,17 @@ class County:
             if clock is not None:
                 clock.set_stopped(True)  # the correction is the enterprise's time
             yield env.timeout(draws.fix_days(round_index))
+            round_index += 1
+            probability = spec.second_round_deficiency
+            if catch > 0:  # the agent checks the fixed file too before it goes back
+                round_index, probability = yield from self.precheck(
+                    case, item, probability, catch, round_index
+                )
             self.resubmission_trip(case, item, channel)
             if clock is not None:
                 clock.set_stopped(False)
-            round_index += 1
             submitted = env.now
             effort = draws.effort_wd * self.effort_factor * spec.rework_effort_fraction
-            probability = spec.second_round_deficiency * agent_factor
         if self.signed_off[item]:
             yield from self.sign_off(pid, item, draws.signoff_wd)
         if draws.elapsed_days > 0:
@@ -445,6 +452,26 @@ class County:
             self.emit((env.now, pid, item, ELAPSED, "start", ""))
             yield env.timeout(draws.elapsed_days)
             self.emit((env.now, pid, item, ELAPSED, "complete", ""))
+
+    def precheck(
+        self, case: Case, item: str, probability: float, catch: float, round_index: int
+    ) -> Generator[simpy.Event, Any, tuple[int, float]]:
+        """代理办: the agent checks a file before it goes in; a gap found is fixed first.
+
+        A submission is deficient when its uniform falls below ``probability``; the
+        agent finds it when the uniform falls below ``catch`` times that (the same
+        draw, so a found gap is one the department would have returned). The
+        enterprise fixes it, which costs its fixing time but no queue, review or
+        trip. Returns the round and deficiency probability of the file that goes in.
+        """
+        env = self.env
+        draws = case.draws.items[item]
+        while round_index < MAX_ROUNDS and draws.deficiency_u[round_index] < probability * catch:
+            self.emit((env.now, case.project_id, item, PRECHECK, "complete", "agents"))
+            yield env.timeout(draws.fix_days(round_index))
+            round_index += 1
+            probability = draws.spec.second_round_deficiency
+        return round_index, probability
 
     def in_tray(self, project_id: int, item: str, pace: float, limit: float | None) -> Process:
         """An accepted file waits in the department's in-tray, at the pace of its limit.

@@ -50,6 +50,7 @@ COMMISSIONER = "commissioner"  # an investment commissioner follows the project 
 TEAM = "service_team"  # a service-team member follows the project (包干服务团)
 TEAM_SCHEDULE = "team_schedule"  # the member sets up the next stage
 AGENT_TRIP = "agent_trip"  # an agent, not the enterprise, visits an office
+PRECHECK = "agent_precheck"  # the agent found a gap before submission; it is fixed first
 IN_TRAY = "in_tray"  # an accepted file waits in the department's in-tray (its pace)
 SIGNOFF = "signoff"  # a sign-off level (审核, 签发) touches the decision
 MEETING = "meeting"  # the file waits for the next sitting of the deciding meeting

@@ -94,7 +94,7 @@ def test_plan_staff_on_the_official_clock_gives_a_county_sized_plan_and_names_th
     departments[busiest]["staff"] -= 2
     short = base.with_overrides({"departments": departments})
     plan = plan_staff(
-        short, "p90(government_prestart) <= 90", replications=3, workers=2, candidates=2
+        short, "p90(government_prestart) <= 90", replications=5, workers=2, candidates=2
     )
     assert plan.met and plan.feasible
     pools = plan.pools.set_index("pool")

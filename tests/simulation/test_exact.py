@@ -245,3 +245,36 @@ def test_decides_on_site_must_name_known_items() -> None:
     onsite = {"enabled": True, "decides_on_site": ["nope"]}
     with pytest.raises(ValidationError, match="unknown item 'nope'"):
         scenario(THREE_ITEMS, mechanisms={"onsite_service": onsite})
+
+
+def test_an_agent_finds_the_gap_before_submission_and_the_file_is_not_returned() -> None:
+    items = {
+        "a": {
+            "stage": 1,
+            "effort_wd": 2,
+            "deficiency_probability": 1.0,
+            "resubmission_deficiency_probability": 0.0,
+            "fix_days": 7,
+        }
+    }
+    agents = {
+        "mechanisms.agents.enabled": True,
+        "mechanisms.agents.precheck_catch": 1.0,
+        "mechanisms.agents.preparation_factor": 1.0,
+    }
+    # The agent's check finds the gap on day 0; fixed by Monday day 7; a full
+    # review Mon→Wed → day 9. One submission, no return, and the agent travels.
+    row = project(scenario(items).with_overrides(agents))
+    assert row["signing_to_start_days"] == pytest.approx(9.0)
+    assert row["rework_rounds"] == 0
+    assert row["agent_prechecks"] == 1
+    assert row["trips"] == 0
+    assert row["agent_trips"] == 1  # the application only: nothing goes back
+    # An agent whose check finds nothing leaves the department to return it.
+    missed = project(
+        scenario(items).with_overrides({**agents, "mechanisms.agents.precheck_catch": 0.0})
+    )
+    assert missed["signing_to_start_days"] == pytest.approx(10.0)
+    assert missed["rework_rounds"] == 1
+    assert missed["agent_prechecks"] == 0
+    assert missed["agent_trips"] == 2  # the application and the resubmission

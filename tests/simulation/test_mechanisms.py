@@ -243,6 +243,19 @@ def test_agents_take_over_trips_and_lower_deficiencies() -> None:
     assert utilisation(c, "agents") > 0
 
 
+@pytest.mark.parametrize(
+    "without", [{"precheck_catch": 0.0}, {"count": 0, "max_wait_days": 0.0}], ids=str
+)
+def test_agents_lower_rework_only_through_their_checks(without: dict[str, float]) -> None:
+    # No check (or no agent free to make one): the same deficiency draws reach the
+    # departments, so exactly the same files come back.
+    agents = {"mechanisms.agents.enabled": True}
+    unchecked = {f"mechanisms.agents.{key}": value for key, value in without.items()}
+    c = paired(scenario(), scenario(**agents, **unchecked))
+    assert difference(c, "rework_rounds")["difference"] == 0
+    assert (c.results[1].projects["agent_prechecks"] == 0).all()
+
+
 def test_parallel_approval_replaces_the_sum_by_the_critical_path() -> None:
     c = paired(scenario(), scenario(approval_mode="parallel"))
     assert_decreases(c, "signing_to_start_days")
