@@ -58,11 +58,11 @@ class ReportError(Exception):
     """The results folder cannot be turned into a report (a user error)."""
 
 
-def template_environment() -> jinja2.Environment:
-    """The package's templates, autoescaped (for every report page)."""
+def template_environment(package: str = "model.report") -> jinja2.Environment:
+    """The templates of ``package`` (the report's by default), autoescaped."""
     # Autoescape on for every template: scenario strings are data, never markup.
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("model.report", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

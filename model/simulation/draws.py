@@ -15,8 +15,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from model.scenario.distributions import Distribution
-from model.scenario.schema import Item, Scenario
+from model.scenario.schema import Item, PoissonArrivals, Scenario
 from model.simulation.rng import Streams
 
 #: Submissions of one item beyond which no further deficiency is drawn.
@@ -264,7 +266,15 @@ def iter_signings(scenario: Scenario, streams: Streams) -> Iterator[tuple[float,
         days = sorted(((signed.date - start).days, signed.type) for signed in arrivals.projects)
         yield from ((float(day), kind) for day, kind in days if 0 <= day < horizon)
         return
-    rng = streams.replication_stream("arrivals")
+    yield from poisson_signings(scenario, streams.replication_stream("arrivals"), horizon)
+
+
+def poisson_signings(
+    scenario: Scenario, rng: np.random.Generator, until: float
+) -> Iterator[tuple[float, str]]:
+    """Poisson signings from day 0 to ``until`` at the scenario's rate and type shares."""
+    arrivals = scenario.arrivals
+    assert isinstance(arrivals, PoissonArrivals)  # a schedule is not drawn
     names = list(scenario.project_types)
     cumulative = []
     total = 0.0
@@ -278,7 +288,7 @@ def iter_signings(scenario: Scenario, streams: Streams) -> Iterator[tuple[float,
         # depend on the rate: changing the rate moves arrivals but keeps the types.
         gap_u, type_u = rng.random(2).tolist()
         day += -mean_gap * math.log1p(-gap_u)
-        if day >= horizon:
+        if day >= until:
             return
         k = next((i for i, c in enumerate(cumulative) if type_u * total < c), len(names) - 1)
         yield (day, names[k])

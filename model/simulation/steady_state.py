@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from model.scenario.schema import PoissonArrivals, Scenario
+from model.scenario.schema import Scenario
 from model.simulation.county import Case, ProjectState
-from model.simulation.draws import ProjectDraws
+from model.simulation.draws import ProjectDraws, poisson_signings
 
 #: A past signing borrows a pilot project signed this many days before or after it.
 BORROW_WINDOW_DAYS = 45.0
@@ -169,21 +168,8 @@ def sample(
     Past signings over ``[0, start_day)`` at the scenario's rate and type shares,
     each standing where its borrowed pilot history stood at the same age.
     """
-    names = list(scenario.project_types)
-    shares = np.array([t.share for t in scenario.project_types.values()], dtype=float)
-    cumulative = np.cumsum(shares / shares.sum())
-    arrivals = scenario.arrivals
-    # The schema lets a warm start have random arrivals only.
-    assert isinstance(arrivals, PoissonArrivals), "a warm start needs random arrivals"
-    mean_gap = 365.0 / arrivals.rate_per_year
     states: list[ProjectState] = []
-    day = 0.0
-    while True:
-        gap_u, type_u = rng.random(2).tolist()
-        day += -mean_gap * math.log1p(-gap_u)
-        if day >= start_day:
-            break
-        kind = names[min(int(np.searchsorted(cumulative, type_u, side="right")), len(names) - 1)]
+    for day, kind in poisson_signings(scenario, rng, start_day):
         history = pilot.borrow(kind, day, rng)
         if history is None:
             continue

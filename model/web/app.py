@@ -41,7 +41,7 @@ from model.analysis.outputs import Lang
 from model.experiments.overload import overload_warnings
 from model.outputs.folders import OutputExistsError, write_comparison
 from model.outputs.fonts import PAGE_FONT, font_face
-from model.report.render import ReportError, write_report
+from model.report.render import ReportError, template_environment, write_report
 from model.scenario.files import MAX_FILE_BYTES
 from model.scenario.problems import Problem, ScenarioError
 from model.web.forms import SWITCHES, Choices, build_variant
@@ -62,14 +62,8 @@ def language(value: object) -> Lang:
 
 
 def templates() -> jinja2.Environment:
-    """The page templates, autoescaped: every name from a scenario file is text."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("model.web", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The page templates, autoescaped like the report's: names from a scenario are text."""
+    return template_environment("model.web")
 
 
 def input_name(problem: Problem) -> str | None:

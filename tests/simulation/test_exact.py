@@ -108,16 +108,20 @@ def test_project_change_forces_partial_rereview() -> None:
     assert project(s)["signing_to_start_days"] == pytest.approx(24.0)
 
 
-def test_deficient_submission_is_fixed_and_resubmitted() -> None:
-    items = {
-        "a": {
-            "stage": 1,
-            "effort_wd": 2,
-            "deficiency_probability": 1.0,
-            "resubmission_deficiency_probability": 0.0,
-            "fix_days": 7,
-        }
+#: One item whose first submission is always deficient and whose second never is.
+DEFICIENT_ONCE = {
+    "a": {
+        "stage": 1,
+        "effort_wd": 2,
+        "deficiency_probability": 1.0,
+        "resubmission_deficiency_probability": 0.0,
+        "fix_days": 7,
     }
+}
+
+
+def test_deficient_submission_is_fixed_and_resubmitted() -> None:
+    items = DEFICIENT_ONCE
     # Review Mon→Wed, returned; fixed by the next Wednesday (day 9); re-review of
     # half the effort (1 wd) → day 10.
     row = project(scenario(items))
@@ -248,15 +252,7 @@ def test_decides_on_site_must_name_known_items() -> None:
 
 
 def test_an_agent_finds_the_gap_before_submission_and_the_file_is_not_returned() -> None:
-    items = {
-        "a": {
-            "stage": 1,
-            "effort_wd": 2,
-            "deficiency_probability": 1.0,
-            "resubmission_deficiency_probability": 0.0,
-            "fix_days": 7,
-        }
-    }
+    items = DEFICIENT_ONCE
     agents = {
         "mechanisms.agents.enabled": True,
         "mechanisms.agents.precheck_catch": 1.0,
