@@ -169,6 +169,36 @@ def measure_pool(scenario: model.Scenario, replications: int, repeats: int = 2) 
     return {"cores": cores, "one_s": one, "all_s": every, "speedup": one / every}
 
 
+def measure_dask(
+    scenario: model.Scenario, replications: int, sizes: tuple[int, ...] = (1, 2)
+) -> dict[int, float]:
+    """Replications per second on a local Dask cluster of each size (one thread per worker).
+
+    The cluster is started here and counted out: each size is timed once warm
+    (after a first run that starts the workers, imports and pilots).
+    """
+    from distributed import LocalCluster
+
+    rates: dict[int, float] = {}
+    for size in sizes:
+        with LocalCluster(
+            n_workers=size, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            address = cluster.scheduler_address
+            run(scenario, size, scheduler=address, keep_events=False, keep_tables=False)
+            seconds = _time(
+                lambda address=address: run(
+                    scenario,
+                    replications,
+                    scheduler=address,
+                    keep_events=False,
+                    keep_tables=False,
+                )
+            )[0]
+        rates[size] = replications / seconds
+    return rates
+
+
 def measure_memory(scenario_path: str, sizes: list[int]) -> list[dict[str, Any]]:
     """Peak RSS of a fresh process running ``run`` with each size, tables kept or not."""
     rows = []
@@ -248,6 +278,7 @@ def main() -> None:
     warm = measure_warm_start(scenario, args.replications)
     # A multiple of the cores, so that no worker idles at the end (5 on 2 cores caps at 5/3).
     pool = measure_pool(scenario, 4 * (os.cpu_count() or 1))
+    dask = measure_dask(scenario, 4 * (os.cpu_count() or 1))
     memory = (
         []
         if args.skip_memory
@@ -267,6 +298,9 @@ def main() -> None:
         f"domain / bare:        {ratio:.2f}x per replication, {per_event:.2f}x per SimPy event (target <= 2)",
         f"pool on {pool['cores']} cores:      {pool['one_s']:.2f} s on one, {pool['all_s']:.2f} s on all: "
         f"{pool['speedup']:.2f}x (target >= 1.7 on 2 cores)",
+        "dask, local cluster:  "
+        + ", ".join(f"{k} worker(s) {v:.2f} replications/s" for k, v in dask.items())
+        + f" ({max(dask.values()) / dask[min(dask)]:.2f}x from {min(dask)} to {max(dask)})",
         f"warm start:           {warm['cold_s']:.3f} s per replication with a simulated warm-up, "
         f"{warm['warm_s']:.3f} s from a sampled steady state, pilot {warm['pilot_s']:.2f} s once "
         f"({warm['warm_10_s']:.3f} s over 10 replications, {warm['warm_1000_s']:.3f} s over 1,000)",
@@ -281,8 +315,17 @@ def main() -> None:
     if args.markdown:
         args.markdown.write_text(
             _markdown(
-                machine, scenario.name, args.replications, m, ratio, per_event, pool, memory, hot,
+                machine,
+                scenario.name,
+                args.replications,
+                m,
+                ratio,
+                per_event,
+                pool,
+                memory,
+                hot,
                 warm,
+                dask,
             ),
             encoding="utf-8",
         )
@@ -299,6 +342,7 @@ def _markdown(
     memory: list[dict[str, Any]],
     hot: str,
     warm: dict[str, float],
+    dask: dict[int, float],
 ) -> str:
     rows = [
         "| measure | value | target |",
@@ -315,6 +359,9 @@ def _markdown(
         f"| domain / bare, per SimPy event | {per_event:.2f}x | |",
         f"| pool speed-up, {pool['cores']} cores vs 1 | {pool['speedup']:.2f}x "
         f"({pool['one_s']:.1f} s → {pool['all_s']:.1f} s) | ≥ 1.7x on 2 cores |",
+        "| Dask local cluster, replications per second by workers | "
+        + ", ".join(f"{k}: {v:.2f}" for k, v in dask.items())
+        + f" ({max(dask.values()) / dask[min(dask)]:.2f}x) | linear in workers |",
         f"| as bundled (with tables), simulated warm-up, seconds per replication | "
         f"{warm['cold_s']:.3f} | |",
         f"| as bundled (with tables), warm start, seconds per replication (pilot once: "
