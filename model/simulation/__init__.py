@@ -18,6 +18,8 @@ event log; it computes no statistics (that is :mod:`model.analysis`).
   activities.
 - :mod:`~model.simulation.county`: the county's processes, signing to
   production: where each mechanism acts.
+- :mod:`~model.simulation.steady_state`: the warm start, a pilot's project
+  histories and each replication's sampled projects in progress.
 - :mod:`~model.simulation.replication`: :func:`run_replication`, one pure,
   picklable replication.
 
@@ -25,4 +27,4 @@ Other stages import the modules they need directly (they are listed in
 ``__all__``); importing this package loads none of them.
 """
 
-__all__ = ["calendar", "draws", "eventlog", "replication", "rng", "rules"]
+__all__ = ["calendar", "draws", "eventlog", "replication", "rng", "rules", "steady_state"]
