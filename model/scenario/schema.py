@@ -332,12 +332,13 @@ class RunSettings(_Frozen):
     warm_start: bool = False
     """Start every replication from a sampled steady state instead of simulating the
     whole warm-up: one cold pilot run per scenario and seed simulates the warm-up once
-    and takes snapshots of the projects in progress; each replication continues one
-    snapshot and simulates only the last ``settle_days`` of the warm-up itself. A
-    warm-up no longer than ``settle_days`` is simulated whole, as without it."""
+    and keeps its projects' histories; each replication draws its own earlier signings,
+    continues those still in progress from a borrowed history, and simulates only the
+    last ``settle_days`` of the warm-up itself. A warm-up no longer than
+    ``settle_days`` is simulated whole, as without it."""
     settle_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 182.0
-    """With ``warm_start``: warm-up days each replication still simulates after its
-    snapshot, so that work the snapshot restarts (a preparation in hand) settles."""
+    """With ``warm_start``: warm-up days each replication still simulates itself, so
+    that work a continued project restarts (a preparation in hand) settles."""
     drain: bool = True
     """Keep simulating after the horizon until every signed project reaches production."""
     drain_limit_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3650.0
@@ -379,7 +380,7 @@ class RunSettings(_Frozen):
 
     @property
     def starts_warm(self) -> bool:
-        """Whether replications continue a snapshot: a warm-up longer than the settling."""
+        """Whether replications start warm: warm_start and a warm-up longer than settling."""
         return self.warm_start and self.warmup_days > self.settle_days
 
 
@@ -999,6 +1000,7 @@ def _reference_problems(s: Scenario) -> Any:
     if not s.project_types:
         yield (("project_types",), "at least one project type is needed", {})
     yield from _pipeline_problems(s)
+    yield from _warm_start_problems(s)
     for path, names in (
         (("mechanisms", "combined_survey", "removes"), s.mechanisms.combined_survey.removes),
         (
@@ -1083,24 +1085,30 @@ def _known(names: dict[str, Any]) -> str:
     return listed + (", ..." if len(names) > 12 else "")
 
 
-def _pipeline_problems(s: Scenario) -> Any:
-    """Yield problems of projects already in progress (dates, items, stage)."""
-    start = s.run.start_date
-    pre_start = [st for st in STAGE_ORDER if st in ("land", 1, 2, 3)]
-    if s.run.starts_warm and s.pipeline:
+def _warm_start_problems(s: Scenario) -> Any:
+    """Yield why the scenario cannot start warm (it has its own past, or no random arrivals)."""
+    if not s.run.starts_warm:
+        return
+    if s.pipeline:
         yield (
             ("run", "warm_start"),
             "a warm start samples its own projects in progress and cannot continue a "
             "recorded pipeline; set warm_start: false, or drop the pipeline: section",
             True,
         )
-    if s.run.starts_warm and s.arrivals.kind == "schedule":
+    if s.arrivals.kind == "schedule":
         yield (
             ("run", "warm_start"),
             "a warm start needs random arrivals to sample a steady state from; a "
             "schedule of signings is simulated as it is: set warm_start: false",
             True,
         )
+
+
+def _pipeline_problems(s: Scenario) -> Any:
+    """Yield problems of projects already in progress (dates, items, stage)."""
+    start = s.run.start_date
+    pre_start = [st for st in STAGE_ORDER if st in ("land", 1, 2, 3)]
     for k, project in enumerate(s.pipeline):
         where = ("pipeline", k)
         if project.type not in s.project_types:

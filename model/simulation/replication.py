@@ -260,7 +260,7 @@ def _simulate(
     def projects() -> Iterator[ProjectDraws]:
         for index, (day, kind) in enumerate(iter_signings(scenario, streams)):
             if day < start_day:
-                continue  # before a warm start: the snapshot stands for it
+                continue  # before a warm start: the sampled projects stand for them
             signed[0] += 1
             yield draw_project(scenario, streams, index, kind, day)
 

@@ -27,7 +27,6 @@ so a warm and a cold run of one replication are paired on common random numbers.
 from __future__ import annotations
 
 import bisect
-import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -190,8 +189,7 @@ class PilotCache:
     @staticmethod
     def key(scenario: Scenario, seed: int) -> tuple[str, int]:
         """The scenario's content (not its identity) and the seed."""
-        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
-        return digest, seed
+        return scenario.content_hash(), seed
 
     def get(self, key: tuple[str, int]) -> Pilot | None:
         """The pilot kept for ``key``, if any."""
